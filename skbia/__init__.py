@@ -1,0 +1,38 @@
+"""skbia: scikit-learn compatible CNN classifiers for astronomical images.
+
+The public API is what this module exports. Importing :mod:`skbia` is cheap:
+TensorFlow and Keras are only imported when an object that needs them
+(:class:`CNNClassifier`, the callbacks, the losses) is first accessed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first access)
+_LAZY_EXPORTS: dict[str, str] = {
+    "CNNClassifier": "skbia.classifier",
+    "ImageAugmenter": "skbia.augmentation",
+    "MetricThresholdStop": "skbia.callbacks",
+    "make_lenses": "skbia.datasets",
+    "plot_images": "skbia.plotting",
+}
+
+__all__ = sorted([*_LAZY_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    """Import public objects lazily so that ``import skbia`` stays fast."""
+    module_name = _LAZY_EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'skbia' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

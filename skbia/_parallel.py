@@ -1,0 +1,69 @@
+"""Parallel trials without oversubscribing the CPU.
+
+joblib's process backend (loky) limits the thread pools of OpenMP, BLAS and
+friends in its workers to ``cpu_count() // n_jobs`` through environment
+variables set when the workers start, but it does not know TensorFlow, whose
+own pools default to one thread per core. TensorFlow reads
+``TF_NUM_INTRAOP_THREADS`` and ``TF_NUM_INTEROP_THREADS`` once, when its
+runtime starts, so the variables must already be set when a worker process is
+spawned. The backend below adds them to loky's list. loky starts its workers
+with fork+exec (never a bare fork), so a parent that already imported
+TensorFlow does not deadlock its workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from joblib import parallel_config
+from joblib._parallel_backends import LokyBackend
+from joblib.parallel import get_active_backend
+
+TF_THREAD_VARS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+class _TensorFlowLokyBackend(LokyBackend):
+    """loky backend that also limits TensorFlow's thread pools in its workers."""
+
+    MAX_NUM_THREADS_VARS = [*LokyBackend.MAX_NUM_THREADS_VARS, *TF_THREAD_VARS]
+
+
+def tensorflow_thread_env(n_threads: int = 1) -> dict[str, str]:
+    """Environment variables that cap TensorFlow's and BLAS' threads in a worker.
+
+    Use it for worker processes that skbia does not start itself, e.g. a
+    ``dask.distributed`` cluster: ``LocalCluster(..., env=tensorflow_thread_env(1))``.
+
+    Parameters
+    ----------
+    n_threads : int, default=1
+        Threads per worker process (intra-op and inter-op pools, OpenMP, BLAS).
+
+    Returns
+    -------
+    env : dict of str to str
+        Variable name -> value, to put into the workers' environment before
+        they import TensorFlow.
+    """
+    if int(n_threads) < 1:
+        raise ValueError(f"n_threads must be >= 1; got {n_threads!r}.")
+    names = [*TF_THREAD_VARS, "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]
+    return {name: str(int(n_threads)) for name in names}
+
+
+@contextlib.contextmanager
+def _tensorflow_aware_backend() -> Iterator[None]:
+    """Swap joblib's default loky backend for one that limits TensorFlow threads.
+
+    Any other active backend (threading, dask, a user's own) is left alone.
+    """
+    backend, _ = get_active_backend()
+    if type(backend) is not LokyBackend:
+        yield
+        return
+    replacement = _TensorFlowLokyBackend(
+        inner_max_num_threads=getattr(backend, "inner_max_num_threads", None)
+    )
+    with parallel_config(backend=replacement):
+        yield

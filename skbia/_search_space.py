@@ -61,9 +61,12 @@ def _choices(name: str, values: Sequence[Any]) -> Categorical:
 
 def _layer_knobs(arch: str | Callable) -> dict[str, Any]:
     """Per-layer keyword -> default of an architecture builder."""
-    from skbia.architectures import get_architecture
+    if callable(arch):
+        builder = arch
+    else:
+        from skbia.architectures import get_architecture  # imports Keras
 
-    builder = get_architecture(arch)
+        builder = get_architecture(arch)
     return {
         name: param.default
         for name, param in inspect.signature(builder).parameters.items()

@@ -15,6 +15,8 @@ __version__ = "0.1.0"
 # public name -> module that defines it (imported on first access)
 _LAZY_EXPORTS: dict[str, str] = {
     "CNNClassifier": "skbia.classifier",
+    "CNNSearchCV": "skbia.tuning",
+    "build_search_space": "skbia.tuning",
     "ImageAugmenter": "skbia.augmentation",
     "MetricThresholdStop": "skbia.callbacks",
     "make_lenses": "skbia.datasets",

@@ -19,6 +19,7 @@ _LAZY_EXPORTS: dict[str, str] = {
     "build_search_space": "skbia.tuning",
     "ImageAugmenter": "skbia.augmentation",
     "MetricThresholdStop": "skbia.callbacks",
+    "WeightedBinaryCrossentropy": "skbia.losses",
     "make_lenses": "skbia.datasets",
     "plot_images": "skbia.plotting",
 }

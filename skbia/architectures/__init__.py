@@ -1,0 +1,1 @@
+"""CNN architectures, custom layers and the in-model preprocessing of skbia."""

@@ -13,6 +13,7 @@ from typing import Any
 import joblib
 import numpy as np
 from sklearn.base import clone
+from sklearn.metrics._scorer import _MultimetricScorer
 from sklearn.utils import check_random_state
 from skopt import BayesSearchCV
 from skopt.utils import eval_callbacks, point_asdict
@@ -268,6 +269,15 @@ class CNNSearchCV(BayesSearchCV):
                 "a parameter is either searched or fixed for the trials."
             )
 
+    def _check_refit_for_multimetric(self, scores) -> None:
+        """Check the metric that guides the search (``refit`` is False while searching)."""
+        refit = self.refit if self.refit is not False else getattr(self, "_refit_metric", False)
+        if not (isinstance(refit, str) and refit in scores):
+            raise ValueError(
+                "For several scoring metrics, refit must name the one that guides the "
+                f"search, one of {sorted(scores)}; got {refit!r}."
+            )
+
     def _single_space(self) -> dict[str, Any]:
         space = self.search_spaces
         if isinstance(space, list) and len(space) == 1 and isinstance(space[0], dict):
@@ -363,6 +373,17 @@ class CNNSearchCV(BayesSearchCV):
         self._pending = []
         return optimizer.tell(xs, ys)
 
+    def _get_scorers(self):
+        """Wrap each scorer so that a diverged network fails its score cleanly."""
+        scorers, refit_metric = super()._get_scorers()
+        if isinstance(scorers, _MultimetricScorer):
+            scorers._scorers = {
+                name: _DivergenceGuard(scorer) for name, scorer in scorers._scorers.items()
+            }
+        else:
+            scorers = _DivergenceGuard(scorers)
+        return scorers, refit_metric
+
     # ------------------------------------------------------------ results
     def _merged_results(self) -> dict[str, Any]:
         rows = list(results_to_rows(self._history["cv_results"])) if self._history else []
@@ -436,6 +457,37 @@ class CNNSearchCV(BayesSearchCV):
                 f"(found {type(obj).__name__})."
             )
         return obj
+
+
+class _DivergenceGuard:
+    """Scorer wrapper that raises when the fitted network's training loss ended non-finite.
+
+    A Keras model whose loss went NaN keeps NaN weights and predicts NaN
+    probabilities without complaint; some metrics then fail (ROC AUC) but
+    others silently return a number (accuracy of an all-one-class guess).
+    Raising here makes every metric score ``error_score`` for such a trial.
+    """
+
+    def __init__(self, scorer: Callable) -> None:
+        self.scorer = scorer
+
+    def __call__(self, estimator, *args, **kwargs):
+        final = estimator
+        while hasattr(final, "steps"):
+            final = final.steps[-1][1]
+        history = getattr(final, "history_", None)
+        if isinstance(history, Mapping) and len(history.get("loss", ())) > 0:
+            last = float(np.asarray(history["loss"], dtype=float)[-1])
+            if not np.isfinite(last):
+                raise FloatingPointError(
+                    f"Training diverged: the training loss ended at {last} after "
+                    f"{len(history['loss'])} epoch(s); the network predicts garbage. "
+                    "Lower the learning rate or change the optimizer."
+                )
+        return self.scorer(estimator, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.scorer!r})"
 
 
 def _atomic_dump(obj: Any, path: Path) -> None:

@@ -289,3 +289,15 @@ def test_parallel_workers_get_tensorflow_threads_limited(data):
     search.fit(X, y)
     expected = max(1, joblib.cpu_count() // 2)
     np.testing.assert_array_equal(search.cv_results_["split0_test_score"], expected)
+
+
+def test_multimetric_search_is_guided_by_refit_metric(data):
+    X, y = data
+    search = _search(scoring=["roc_auc", "accuracy"], refit="accuracy", n_iter=3).fit(X, y)
+    accuracy = search.cv_results_["mean_test_accuracy"]
+    assert search.best_score_ == accuracy.max()
+    assert search.cv_results_["rank_test_accuracy"][search.best_index_] == 1
+    assert "mean_test_roc_auc" in search.cv_results_
+    assert search_summary(search).splitlines()[0].endswith("(trial numbers in the order they ran)")
+    with pytest.raises(ValueError, match="refit must name"):
+        _search(scoring=["roc_auc", "accuracy"]).fit(X, y)

@@ -1,6 +1,8 @@
-"""A trial whose network diverges (NaN loss) scores error_score, whatever the metric."""
+"""CNNSearchCV with real Keras models: diverging trials, parallel TensorFlow workers."""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -61,3 +63,30 @@ def test_diverged_trial_scores_error_score(data, scoring):
     assert search.best_params_ == {"model__learning_rate": 1e-2}
     # the diverged network really predicts NaN: the guard is what caught it
     assert np.isfinite(search.best_estimator_.predict_proba(X)).all()
+
+
+class ThreadReportingClassifier(scikeras_wrappers.KerasClassifier):
+    """Scores the TensorFlow thread limit of the worker process it was fitted in."""
+
+    def score(self, X, y, **kwargs):
+        return float(os.environ.get("TF_NUM_INTRAOP_THREADS", -1))
+
+
+def test_parallel_trials_with_tensorflow_in_worker_processes(data):
+    X, y = data
+    # TensorFlow is already running in this process when the workers start
+    scikeras_wrappers.KerasClassifier(_build, epochs=1, verbose=0, random_state=0).fit(X, y)
+    classifier = ThreadReportingClassifier(_build, epochs=2, verbose=0, random_state=0)
+    search = CNNSearchCV(
+        classifier,
+        {"model__learning_rate": Categorical([1e-3, 1e-2])},
+        n_iter=2,
+        n_points=2,
+        n_jobs=2,
+        cv=StratifiedKFold(2),
+        random_state=0,
+    ).fit(X, y)
+    results = search.cv_results_
+    threads = np.r_[results["split0_test_score"], results["split1_test_score"]]
+    np.testing.assert_array_equal(threads, max(1, os.cpu_count() // 2))
+    assert len(search.cv_results_["params"]) == 2

@@ -2,8 +2,9 @@
 
 Shift, flips, rotation, zoom and skew of one image are composed into a single
 2x3 affine matrix about the image centre and applied in one OpenCV
-``warpAffine`` call for all channels together, so every band gets exactly the
-same geometry and the pixels are interpolated only once.
+``warpAffine`` call for all channels together (groups of at most 4 channels
+for more bands), so every band gets exactly the same geometry and the pixels
+are interpolated only once.
 
 Coordinates are ``(x, y) = (column, row)`` with pixel centres at integer
 positions; the centre of an ``H x W`` image is ``((W - 1) / 2, (H - 1) / 2)``.
@@ -38,8 +39,34 @@ INTERPOLATIONS: dict[str, int] = {
     "bicubic": cv2.INTER_CUBIC,
 }
 
-# OpenCV warps at most 4 channels per call; more bands are warped in groups.
-_MAX_CV2_CHANNELS = 4
+# OpenCV warps 1, 3 or 4 channels per call correctly. More bands are warped in
+# groups of those sizes with the same matrix; 2-channel float images are avoided
+# because OpenCV 5.0's warpAffine gets them wrong (verified against scipy).
+_GROUP_SIZES = (4, 3, 1)
+
+
+def channel_groups(channels: int) -> list[slice]:
+    """Split ``channels`` bands into the fewest groups of 4, 3 or 1 channels.
+
+    Parameters
+    ----------
+    channels : int
+        Number of bands.
+
+    Returns
+    -------
+    groups : list of slice
+        Consecutive channel ranges covering ``range(channels)``.
+    """
+    sizes = [4] * (channels // 4)
+    remainder = channels % 4
+    if remainder == 2:
+        sizes = sizes[:-1] + [3, 3] if sizes else [1, 1]
+    elif remainder:
+        sizes.append(remainder)
+    bounds = np.cumsum([0, *sizes])
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
 
 # cos/sin of the exact quarter turns, so that these rotations stay exact.
 _QUARTER_TURNS = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
@@ -204,7 +231,7 @@ def warp_images(
     border = FILL_MODES[fill]
     value = (float(fill_value),) * 4
     size = (width, height)
-    if channels <= _MAX_CV2_CHANNELS:
+    if channels in _GROUP_SIZES:
         for i, (source, matrix) in enumerate(zip(sources, maps, strict=True)):
             cv2.warpAffine(
                 images[source],
@@ -216,18 +243,13 @@ def warp_images(
                 borderValue=value,
             )
         return out
-    # More than 4 bands: warp groups of <= 4 channels with the same matrix.
     groups = [
-        np.ascontiguousarray(images[..., start : start + _MAX_CV2_CHANNELS])
-        for start in range(0, channels, _MAX_CV2_CHANNELS)
+        (group, np.ascontiguousarray(images[..., group])) for group in channel_groups(channels)
     ]
     for i, (source, matrix) in enumerate(zip(sources, maps, strict=True)):
-        start = 0
-        for group in groups:
-            stop = start + group.shape[-1]
+        for group, bands in groups:
             warped = cv2.warpAffine(
-                group[source], matrix, size, flags=flags, borderMode=border, borderValue=value
+                bands[source], matrix, size, flags=flags, borderMode=border, borderValue=value
             )
-            out[i, :, :, start:stop] = warped.reshape(height, width, stop - start)
-            start = stop
+            out[i, :, :, group] = warped.reshape(height, width, -1)
     return out

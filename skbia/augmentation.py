@@ -263,6 +263,7 @@ class ImageAugmenter(BaseSampler):
         """Validate the input and parameters; set the fitted attributes."""
         images = check_images(X)
         labels = check_labels(y, len(images))
+        check_random_state(self.random_state)  # fail early on an unusable seed
         settings = self._geometry_settings(images.shape[1:3])
         self._check_blending_and_cutouts(images.shape[1:3])
         classes, counts = np.unique(labels, return_counts=True)
@@ -348,7 +349,7 @@ class ImageAugmenter(BaseSampler):
             return block[:0]
         if len(block) < self.num_images_to_blend:
             raise ValueError(
-                f"Class {label!r} has {len(block)} augmented copies to blend, fewer than "
+                f"Class {_key(label)!r} has {len(block)} augmented copies to blend, fewer than "
                 f"num_images_to_blend={self.num_images_to_blend}; raise its number of copies "
                 f"or lower num_images_to_blend."
             )

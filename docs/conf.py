@@ -18,6 +18,6 @@ extensions = [
 autosummary_generate = True
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build", "mapping"]  # mapping/*.rst are included by pybia_mapping.rst
 html_theme = "alabaster"
 nitpicky = False

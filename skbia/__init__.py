@@ -22,6 +22,10 @@ _LAZY_EXPORTS: dict[str, str] = {
     "WeightedBinaryCrossentropy": "skbia.losses",
     "make_lenses": "skbia.datasets",
     "plot_images": "skbia.plotting",
+    "evaluate_scores": "skbia.evaluation",
+    "plot_history": "skbia.plotting_results",
+    "plot_roc_pr": "skbia.plotting_results",
+    "plot_tsne": "skbia.plotting_results",
 }
 
 __all__ = sorted([*_LAZY_EXPORTS, "__version__"])

@@ -6,6 +6,7 @@ import numpy as np
 
 BLENDING_FUNCTIONS = ("mean", "max", "min", "random")
 _REDUCERS = {"mean": np.mean, "max": np.max, "min": np.min}
+_CHUNK = 64
 
 
 def choose_distinct(rng: np.random.Generator, pool_size: int, n: int, k: int) -> np.ndarray:
@@ -48,6 +49,7 @@ def blend(
     *,
     func: str = "mean",
     k: int = 2,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Make ``n_out`` images, each combining ``k`` distinct images of ``pool``.
 
@@ -64,21 +66,25 @@ def blend(
         each blended image.
     k : int, default=2
         Images per blend.
+    out : ndarray of shape (n_out, H, W, C), float32, optional
+        Where to write the result.
 
     Returns
     -------
     blended : ndarray of shape (n_out, H, W, C), float32
+        ``out`` if given.
     """
     members = choose_distinct(rng, len(pool), n_out, k)
     if func == "random":
         funcs = rng.choice(list(_REDUCERS), size=n_out)
     else:
         funcs = np.full(n_out, func)
-    out = np.empty((n_out, *pool.shape[1:]), dtype=np.float32)
+    if out is None:
+        out = np.empty((n_out, *pool.shape[1:]), dtype=np.float32)
     for name, reducer in _REDUCERS.items():
         rows = np.flatnonzero(funcs == name)
-        # Chunked so that the stacked members never take much more memory than the output.
-        for start in range(0, len(rows), 256):
-            chunk = rows[start : start + 256]
+        # In chunks, so that the stacked members stay small next to the output.
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
             out[chunk] = reducer(pool[members[chunk]], axis=1)
     return out

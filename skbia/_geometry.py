@@ -203,6 +203,7 @@ def warp_images(
     fill: str = "nearest",
     fill_value: float = 0.0,
     interpolation: str = "bilinear",
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Warp ``images[sources[i]]`` with ``maps[i]``, all channels in one pass.
 
@@ -220,13 +221,17 @@ def warp_images(
         Value outside the image when ``fill="constant"``.
     interpolation : {"nearest", "bilinear", "bicubic"}, default="bilinear"
         Resampling kernel.
+    out : ndarray of shape (m, H, W, C), float32, C-contiguous, optional
+        Where to write the result.
 
     Returns
     -------
     warped : ndarray of shape (m, H, W, C), float32
+        ``out`` if given.
     """
     _, height, width, channels = images.shape
-    out = np.empty((len(sources), height, width, channels), dtype=np.float32)
+    if out is None:
+        out = np.empty((len(sources), height, width, channels), dtype=np.float32)
     flags = INTERPOLATIONS[interpolation] | cv2.WARP_INVERSE_MAP
     border = FILL_MODES[fill]
     value = (float(fill_value),) * 4

@@ -296,28 +296,32 @@ class ImageAugmenter(BaseSampler):
         geometry_rng, blend_rng, cutout_rng, balance_rng = (
             np.random.default_rng(seed) for seed in self._call_seed(X, y).spawn(4)
         )
-        members = {label: np.flatnonzero(y == label) for label in self.classes_}
-        sources = np.concatenate(
-            [np.repeat(members[label], self.n_copies_[_key(label)]) for label in self.classes_]
-        ).astype(np.int64)
-        copies = self._geometry(X, sources, geometry_rng)
-
-        augmented, augmented_labels, start = [], [], 0
+        plan = []  # (label, source images of its copies, number of augmented images)
         for label in self.classes_:
-            n_class_copies = len(members[label]) * self.n_copies_[_key(label)]
-            block = copies[start : start + n_class_copies]
-            start += n_class_copies
+            sources = np.repeat(np.flatnonzero(y == label), self.n_copies_[_key(label)])
             multiplier = self.blend_multiplier_[_key(label)]
-            if multiplier > 0:
-                block = self._blend(block, multiplier, label, blend_rng)
-            augmented.append(block)
-            augmented_labels.append(np.repeat(y[members[label][:1]], len(block)))
-        augmented = np.concatenate(augmented)
-        if self.mask_size is not None and len(augmented):
-            apply_cutouts(augmented, cutout_rng, radius=self.mask_size, num_masks=self.num_masks)
+            n_made = math.floor(round(multiplier * len(sources), 9)) if multiplier else len(sources)
+            plan.append((label, sources, n_made))
 
-        X_out = np.concatenate([X, augmented])
-        y_out = np.concatenate([y, *augmented_labels])
+        # One output array: the originals, then each class's augmented images.
+        n_total = len(X) + sum(n_made for *_, n_made in plan)
+        X_out = np.empty((n_total, *X.shape[1:]), dtype=np.float32)
+        X_out[: len(X)] = X
+        y_out = np.concatenate([y, *(np.repeat(y[sources[:1]], n) for _, sources, n in plan)])
+        start = len(X)
+        for label, sources, n_made in plan:
+            block = X_out[start : start + n_made]
+            if n_made and self.blend_multiplier_[_key(label)]:
+                copies = self._geometry(X, sources, geometry_rng)
+                self._blend(copies, label, blend_rng, out=block)
+            elif n_made:
+                self._geometry(X, sources, geometry_rng, out=block)
+            start += n_made
+        if self.mask_size is not None and n_total > len(X):
+            apply_cutouts(
+                X_out[len(X) :], cutout_rng, radius=self.mask_size, num_masks=self.num_masks
+            )
+
         if self.balance:
             keep = self._balanced_subset(y_out, balance_rng)
             X_out, y_out = X_out[keep], y_out[keep]
@@ -327,10 +331,11 @@ class ImageAugmenter(BaseSampler):
         }
         return X_out, y_out
 
-    def _geometry(self, X: np.ndarray, sources: np.ndarray, rng: np.random.Generator):
-        """Geometric copies ``X[sources]``, each through its own random affine warp."""
-        if not self._settings.enabled or len(sources) == 0:
-            return X[sources]
+    def _geometry(self, X, sources, rng, out=None) -> np.ndarray:
+        """Geometric copies of ``X[sources]``, each through its own random affine warp."""
+        if not self._settings.enabled:
+            # mode="clip" (indices are valid anyway) lets numpy write into ``out`` unbuffered
+            return np.take(X, sources, axis=0, out=out, mode="clip")
         linear, shifts = random_linear_parts(rng, len(sources), self._settings)
         maps = inverse_maps(linear, shifts, *X.shape[1:3])
         return warp_images(
@@ -340,20 +345,18 @@ class ImageAugmenter(BaseSampler):
             fill=self.fill,
             fill_value=self.fill_value,
             interpolation=self.interpolation,
+            out=out,
         )
 
-    def _blend(self, block: np.ndarray, multiplier: float, label, rng: np.random.Generator):
-        """Replace one class's copies by ``floor(multiplier * len(block))`` blends."""
-        n_out = math.floor(round(multiplier * len(block), 9))
-        if n_out == 0:
-            return block[:0]
-        if len(block) < self.num_images_to_blend:
+    def _blend(self, copies, label, rng, out) -> None:
+        """Fill ``out`` with blends of one class's geometric ``copies``."""
+        if len(copies) < self.num_images_to_blend:
             raise ValueError(
-                f"Class {_key(label)!r} has {len(block)} augmented copies to blend, fewer than "
-                f"num_images_to_blend={self.num_images_to_blend}; raise its number of copies "
-                f"or lower num_images_to_blend."
+                f"Class {_key(label)!r} has {len(copies)} augmented copies to blend, fewer "
+                f"than num_images_to_blend={self.num_images_to_blend}; raise its number of "
+                f"copies or lower num_images_to_blend."
             )
-        return blend(block, n_out, rng, func=self.blending_func, k=self.num_images_to_blend)
+        blend(copies, len(out), rng, func=self.blending_func, k=self.num_images_to_blend, out=out)
 
     def _balanced_subset(self, y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Return indices that trim every class larger than the positive class to its size."""

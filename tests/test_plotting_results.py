@@ -69,3 +69,59 @@ def test_plot_roc_pr():
 def test_plot_roc_pr_needs_both_classes():
     with pytest.raises(ValueError, match="both positives"):
         plot_roc_pr([1, 1], [0.2, 0.3])
+
+
+class _FittedStandIn:
+    """The attributes plot_tsne reads from a fitted CNNClassifier: model_ and fill_value."""
+
+    fill_value = None
+
+    def __init__(self, model):
+        self.model_ = model
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    keras = pytest.importorskip("keras")
+    inputs = keras.Input((8, 8, 2))
+    x = keras.layers.Flatten()(inputs)
+    features = keras.layers.Dense(5, activation="relu", name="features")(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid", name="output")(features)
+    return keras.Model(inputs, outputs)
+
+
+def test_penultimate_features_and_tsne(tiny_model):
+    from skbia.plotting_results import penultimate_features, plot_tsne
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 8, 8, 2)).astype(">f4")  # big-endian, as from FITS
+    y = np.r_[np.ones(6, int), np.zeros(24, int)]
+    estimator = _FittedStandIn(tiny_model)
+    features = penultimate_features(estimator, X)
+    assert features.shape == (30, 5)
+    expected = tiny_model.get_layer("features")(X.astype("f4").reshape(30, -1))
+    np.testing.assert_allclose(features, np.asarray(expected), rtol=1e-5, atol=1e-6)
+
+    fig = plot_tsne(estimator, X, y, class_names={1: "lens", 0: "other"})
+    (ax,) = fig.get_axes()
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("t-SNE 1", "t-SNE 2")
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["other (24)", "lens (6)"]  # the large class is drawn first
+    assert [len(c.get_offsets()) for c in ax.collections] == [24, 6]
+    assert "perplexity 10" in ax.get_title()  # min(30, (30 - 1) / 3)
+
+
+def test_tsne_errors(tiny_model):
+    from skbia.plotting_results import penultimate_features, plot_tsne
+
+    X = np.zeros((10, 8, 8, 2), "f4")
+    estimator = _FittedStandIn(tiny_model)
+    with pytest.raises(ValueError, match="perplexity"):
+        plot_tsne(estimator, X, np.r_[np.ones(5), np.zeros(5)], perplexity=20)
+    with pytest.raises(ValueError, match="inconsistent lengths"):
+        plot_tsne(estimator, X, np.ones(4))
+    with pytest.raises(ValueError, match="call fit first"):
+        penultimate_features(_FittedStandIn(None), X)
+    X[3, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        penultimate_features(estimator, X)

@@ -1,0 +1,227 @@
+"""One-file persistence of a fitted classifier: a ``.keras`` archive plus skbia's metadata.
+
+The Keras model is written with ``model.save`` (the native ``.keras`` zip
+format) and the estimator's parameters, classes and training history are
+added to the same archive as ``skbia.json``. Keras ignores the extra member,
+so the file is also a plain Keras model, and skbia can tell its own files
+from any other ``.keras`` file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import os
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+METADATA_NAME = "skbia.json"
+FORMAT_NAME = "skbia.CNNClassifier"
+FORMAT_VERSION = 1
+
+
+def _callable_path(func: Callable) -> str:
+    module = getattr(func, "__module__", None)
+    qualname = getattr(func, "__qualname__", None)
+    if not module or not qualname or "<" in qualname:
+        raise TypeError(
+            f"Cannot save the callable {func!r}: only module-level functions or classes can "
+            "be recorded by import path (lambdas and nested functions cannot)."
+        )
+    return f"{module}:{qualname}"
+
+
+def _import_callable(path: str) -> Callable:
+    module_name, _, qualname = path.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(
+            f"The saved model was built by the callable {path!r}, which cannot be imported "
+            f"here ({error}); make its module importable before loading."
+        ) from None
+    return obj
+
+
+def encode(value: Any, name: str) -> Any:
+    """Return a JSON-compatible form of a parameter value.
+
+    Parameters
+    ----------
+    value : object
+        None, bool, numbers, strings, tuples, lists, dicts with scalar keys,
+        NumPy scalars and arrays, and importable callables are supported.
+    name : str
+        Parameter name for the error message.
+
+    Returns
+    -------
+    encoded : object
+
+    Raises
+    ------
+    TypeError
+        For values that cannot be stored (the message names the parameter).
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return number if math.isfinite(number) else {"__float__": repr(number)}
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.ndarray):
+        return encode(value.tolist(), name)
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v, name) for v in value]}
+    if isinstance(value, list):
+        return [encode(v, name) for v in value]
+    if isinstance(value, Mapping):
+        return {"__dict__": [[encode(k, name), encode(v, name)] for k, v in value.items()]}
+    if callable(value):
+        return {"__callable__": _callable_path(value)}
+    raise TypeError(
+        f"Cannot save parameter {name}={value!r} of type {type(value).__name__}; "
+        "set it to a plain value (number, string, list, dict) before saving."
+    )
+
+
+def decode(value: Any) -> Any:
+    """Invert :func:`encode`.
+
+    Parameters
+    ----------
+    value : object
+        A value produced by :func:`encode` (after a JSON round trip).
+
+    Returns
+    -------
+    decoded : object
+    """
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if isinstance(value, dict):
+        if "__tuple__" in value:
+            return tuple(decode(v) for v in value["__tuple__"])
+        if "__dict__" in value:
+            return {decode(k): decode(v) for k, v in value["__dict__"]}
+        if "__callable__" in value:
+            return _import_callable(value["__callable__"])
+        if "__float__" in value:
+            return float(value["__float__"])
+    return value
+
+
+def _check_keras_suffix(path: Path) -> None:
+    if path.suffix != ".keras":
+        raise ValueError(
+            f"Model files must end in '.keras' (the Keras archive format); got {str(path)!r}."
+        )
+
+
+def write_model(model, metadata: Mapping[str, Any], path: str | os.PathLike) -> Path:
+    """Save a Keras model and add skbia's metadata to the archive.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The fitted model.
+    metadata : mapping
+        JSON-compatible metadata (see :func:`encode`).
+    path : str or path-like
+        Destination ending in ``.keras``; overwritten if it exists.
+
+    Returns
+    -------
+    path : Path
+    """
+    path = Path(path)
+    _check_keras_suffix(path)
+    text = json.dumps(
+        {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **metadata}, indent=1
+    )
+    model.save(path, overwrite=True)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(METADATA_NAME, text)
+    return path
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """Read skbia's metadata from a saved model, or raise a clear error.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`write_model`.
+
+    Returns
+    -------
+    metadata : dict
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If the file is not a ``.keras`` archive written by skbia, or was written
+        by a newer format version.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No saved model at {str(path)!r}.")
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{str(path)!r} is not a saved skbia model: skbia models are single '.keras' "
+            "files written by CNNClassifier.save."
+        )
+    with zipfile.ZipFile(path) as archive:
+        if METADATA_NAME not in archive.namelist():
+            raise ValueError(
+                f"{str(path)!r} is not a saved skbia model: it has no {METADATA_NAME} entry "
+                "(a plain Keras model file, or another archive). Load plain Keras models with "
+                "keras.saving.load_model."
+            )
+        try:
+            metadata = json.loads(archive.read(METADATA_NAME).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{str(path)!r} has unreadable skbia metadata: {error}.") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+        raise ValueError(f"{str(path)!r} is not a saved {FORMAT_NAME} model.")
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(
+            f"{str(path)!r} was written in format version {version!r}; this skbia reads "
+            f"versions up to {FORMAT_VERSION}. Upgrade skbia to load it."
+        )
+    return metadata
+
+
+def read_model(path: str | os.PathLike):
+    """Load the Keras model of a saved skbia file with ``safe_mode=True``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`write_model`.
+
+    Returns
+    -------
+    model : keras.Model
+        Compiled, with its optimizer state.
+    """
+    import keras
+
+    # importing these modules registers skbia's custom layers, losses and metrics
+    import skbia.architectures.layers  # noqa: F401
+    import skbia.losses  # noqa: F401
+
+    return keras.saving.load_model(Path(path), safe_mode=True, compile=True)

@@ -13,6 +13,7 @@ import inspect
 import math
 import numbers
 import re
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
@@ -22,8 +23,9 @@ import keras
 import numpy as np
 from scikeras.utils.transformers import ClassifierLabelEncoder
 from scikeras.wrappers import BaseWrapper, KerasClassifier
+from scipy import sparse
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
@@ -472,6 +474,11 @@ class CNNClassifier(KerasClassifier):
         """Validate images (and labels) with skbia's checks; record shapes when ``reset``."""
         images = labels = None
         if X is not None:
+            if sparse.issparse(X):
+                raise TypeError(
+                    "Sparse input is not supported: give the images as a dense array of "
+                    "shape (n_images, height, width[, channels])."
+                )
             images = check_images(
                 X,
                 fill_value=self.fill_value,
@@ -489,7 +496,15 @@ class CNNClassifier(KerasClassifier):
                     "images; give images of the training size (the model crops them itself)."
                 )
         if y is not None:
-            n_samples = len(images) if images is not None else len(np.asarray(y))
+            y = np.asarray(y)
+            n_samples = len(images) if images is not None else len(y)
+            if y.ndim == 2 and y.shape[1] == 1:
+                warnings.warn(
+                    "A column-vector y was passed when a 1d array was expected; it is "
+                    "used as y.ravel().",
+                    DataConversionWarning,
+                    stacklevel=3,
+                )
             labels = check_labels(y, n_samples, min_classes=2 if reset else 1)
             if reset:
                 self.target_type_ = type_of_target(labels)
@@ -667,6 +682,47 @@ class CNNClassifier(KerasClassifier):
             self._pending_validation = None
         return self
 
+    def partial_fit(
+        self, X, y, classes=None, sample_weight=None, *, validation_data=None
+    ) -> CNNClassifier:
+        """Train for one epoch, continuing from the current model (built on the first call).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, height, width, channels) or (n_images, height, width)
+            Raw training images.
+        y : array-like of shape (n_images,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All class labels. The network's output size is fixed by the first
+            call, so its ``y`` must contain every class; ``classes`` is checked
+            against it (and later labels against ``classes_``).
+        sample_weight : array-like of shape (n_images,), default=None
+            Per-image weights.
+        validation_data : (X_val, y_val), default=None
+            Raw validation images and labels.
+
+        Returns
+        -------
+        self : CNNClassifier
+            The classifier, trained one more epoch.
+        """
+        if classes is not None:
+            expected = np.unique(np.asarray(classes))
+            seen = self.classes_ if self.__sklearn_is_fitted__() else np.unique(np.asarray(y))
+            if not np.array_equal(np.sort(seen), expected):
+                raise ValueError(
+                    f"classes={expected.tolist()} differs from the classes "
+                    f"{np.sort(seen).tolist()} the network is built for; the first partial_fit "
+                    "call must contain every class."
+                )
+        saved = self.warm_start, self.epochs
+        self.warm_start, self.epochs = True, 1
+        try:
+            return self.fit(X, y, sample_weight=sample_weight, validation_data=validation_data)
+        finally:
+            self.warm_start, self.epochs = saved
+
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         from skbia.callbacks import make_callbacks
 
@@ -741,7 +797,8 @@ class CNNClassifier(KerasClassifier):
         labels : ndarray of shape (n_images,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     # ------------------------------------------------------------ persistence
     def save(self, path) -> None:

@@ -61,11 +61,14 @@ def run_tune(args: argparse.Namespace) -> int:
     )
 
     estimator = build_estimator(config, verbose=0)
+    if not hasattr(estimator, "steps"):  # the search space names pipeline steps
+        from imblearn.pipeline import make_pipeline
+
+        estimator = make_pipeline(estimator)
     space_options = dict(config.get("space", {}))
     if "augmenter" not in config:
         space_options.setdefault("augmenter", None)
-    if hasattr(estimator, "steps"):
-        space_options.setdefault("classifier", estimator.steps[-1][0])
+    space_options.setdefault("classifier", estimator.steps[-1][0])
     space = build_search_space(**space_options)
     search_options = dict(config.get("search", {}))
     stoppers = {key: search_options.pop(key) for key in _STOPPER_KEYS if key in search_options}
@@ -96,8 +99,7 @@ def run_tune(args: argparse.Namespace) -> int:
     print(summary)
     (output / "summary.txt").write_text(summary + "\n", encoding="utf-8")
     search.save(output / "search.joblib")
-    best = search.best_estimator_
-    classifier = best.steps[-1][1] if hasattr(best, "steps") else best
+    classifier = search.best_estimator_.steps[-1][1]
     classifier.save(output / "best_model.keras")
     plot_search(search, kind="convergence").savefig(output / "convergence.png", dpi=110)
     print(f"search, best model (best_model.keras), summary and convergence plot saved in {output}")

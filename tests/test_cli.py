@@ -216,3 +216,128 @@ def test_predict_missing_model_reports_error(tmp_path, capsys):
     status = main(["predict", str(tmp_path / "none.keras"), str(tmp_path / "x.npy")])
     assert status == 1
     assert "Model not found" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- end to end (TensorFlow)
+
+_TINY = ["--arch", "alexnet", "--epochs", "1", "--batch-size", "16", "--image-size", "12",
+         "--random-state", "0"]
+
+
+@pytest.fixture(scope="module")
+def tiny_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("data")
+    rng = np.random.default_rng(0)
+    positives = rng.normal(5, 1, size=(6, 16, 16, 3)).astype("f4")
+    positives[:, 6:10, 6:10, :] += 40  # a bright core
+    negatives = rng.normal(5, 1, size=(18, 16, 16, 3)).astype("f4")
+    np.save(folder / "p.npy", positives)
+    np.save(folder / "n.npy", negatives)
+    return folder, positives, negatives
+
+
+@pytest.fixture(scope="module")
+def fitted_model(tiny_files):
+    folder, _, _ = tiny_files
+    config = folder / "fit.json"
+    config.write_text(json.dumps({
+        "classifier": {"filter_scale": 0.0625, "max_pixel": [50, 50, 50], "epochs": 3},
+        "augmenter": {"n_copies": 2, "horizontal": True},
+    }))
+    model = folder / "model.keras"
+    status = main(["fit", "--positives", str(folder / "p.npy"), "--negatives",
+                   str(folder / "n.npy"), "-c", str(config), *_TINY,
+                   "--validation-fraction", "0.25", "--history-plot",
+                   str(folder / "history.png"), "-o", str(model), "-q"])
+    assert status == 0
+    return model
+
+
+def test_fit_writes_model_and_history(fitted_model):
+    assert fitted_model.is_file()
+    assert (fitted_model.parent / "history.png").stat().st_size > 0
+    from skbia import CNNClassifier
+
+    loaded = CNNClassifier.load(fitted_model)
+    # from the configuration file, the flags overriding it (epochs) and their defaults
+    assert (loaded.image_size, loaded.epochs, loaded.filter_scale) == (12, 1, 0.0625)
+    assert list(loaded.max_pixel) == [50, 50, 50] and loaded.random_state == 0
+    assert len(loaded.history_["val_loss"]) == 1
+
+
+def test_predict_npy_and_fits_agree(fitted_model, tiny_files, tmp_path, capsys):
+    fits = pytest.importorskip("astropy.io.fits")
+    folder, positives, negatives = tiny_files
+    X = np.concatenate([positives, negatives])
+    np.save(tmp_path / "X.npy", X)
+    fits.PrimaryHDU(X.astype(">f4")).writeto(tmp_path / "X.fits")
+    assert main(["predict", str(fitted_model), str(tmp_path / "X.npy"),
+                 "-o", str(tmp_path / "a.csv")]) == 0
+    assert main(["predict", str(fitted_model), str(tmp_path / "X.fits"),
+                 "-o", str(tmp_path / "b.csv")]) == 0
+    a = np.genfromtxt(tmp_path / "a.csv", delimiter=",", names=True)
+    b = np.genfromtxt(tmp_path / "b.csv", delimiter=",", names=True)
+    assert a.dtype.names == ("index", "predicted", "score")
+    np.testing.assert_array_equal(a["index"], np.arange(len(X)))
+    assert np.all((a["score"] >= 0) & (a["score"] <= 1))
+    assert set(np.unique(a["predicted"])) <= {0, 1}
+    np.testing.assert_allclose(a["score"], b["score"], rtol=1e-5)
+    from skbia import CNNClassifier
+
+    expected = CNNClassifier.load(fitted_model).predict_proba(X)[:, 1]
+    np.testing.assert_allclose(a["score"], expected, rtol=1e-4, atol=1e-6)
+
+
+def test_predict_nan_pixels(fitted_model, tiny_files, tmp_path, capsys):
+    _, positives, _ = tiny_files
+    X = positives.copy()
+    X[2, 0, 0, 1] = np.nan
+    np.save(tmp_path / "nan.npy", X)
+    assert main(["predict", str(fitted_model), str(tmp_path / "nan.npy"),
+                 "-o", str(tmp_path / "s.csv")]) == 1
+    assert "non-finite" in capsys.readouterr().err
+    assert main(["predict", str(fitted_model), str(tmp_path / "nan.npy"), "--fill-value", "0",
+                 "-o", str(tmp_path / "s.csv")]) == 0
+    assert len(np.genfromtxt(tmp_path / "s.csv", delimiter=",", names=True)) == len(X)
+
+
+def test_fit_unknown_parameter_is_reported(tiny_files, tmp_path, capsys):
+    folder, _, _ = tiny_files
+    status = main(["fit", "--positives", str(folder / "p.npy"), "--negatives",
+                   str(folder / "n.npy"), "--set", "no_such_param=1", "-o",
+                   str(tmp_path / "m.keras"), "-q"])
+    assert status == 1
+    assert "no_such_param" in capsys.readouterr().err
+
+
+def test_demo_fast_writes_everything(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--fast", "--output", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "ROC AUC" in text and "recall at 5% false-positive rate" in text
+    expected = {"model.keras", "metrics.txt", "metrics.json", "sample_images.png",
+                "augmented_lenses.png", "training_history.png", "roc_pr_curves.png", "tsne.png"}
+    assert expected <= {p.name for p in out.iterdir()}
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert 0 <= metrics["roc_auc"] <= 1 and metrics["n_positive"] == 10
+    for name in expected - {"model.keras", "metrics.txt", "metrics.json"}:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_tune_from_config(tiny_files, tmp_path, capsys):
+    folder, _, _ = tiny_files
+    config = tmp_path / "tune.yaml"
+    config.write_text(
+        "classifier:\n  arch: alexnet\n  filter_scale: 0.0625\n  epochs: 1\n  image_size: 12\n"
+        "  max_pixel: 50\n  verbose: 0\n"
+        "space:\n  batch_size: [8, 16]\n  image_size: null\n  learning_rate: [0.0001, 0.01]\n"
+        "search:\n  n_iter: 1\n  cv: 2\n  scoring: roc_auc\n  random_state: 0\n"
+        "  optimizer_kwargs: {n_initial_points: 1}\n"
+    )
+    out = tmp_path / "search"
+    assert main(["tune", "-c", str(config), "--positives", str(folder / "p.npy"),
+                 "--negatives", str(folder / "n.npy"), "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "trials 1/1" in text
+    assert {"search.joblib", "best_model.keras", "summary.txt", "convergence.png"} <= {
+        p.name for p in out.iterdir()}

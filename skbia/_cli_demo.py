@@ -69,6 +69,7 @@ def run_demo(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    from sklearn.base import clone
     from sklearn.model_selection import train_test_split
 
     from skbia.datasets import make_lenses
@@ -88,23 +89,25 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"  training {int(y_train.sum())} lenses + {int((y_train == 0).sum())} others, "
           f"validation {int(y_val.sum())} + {int((y_val == 0).sum())}, "
           f"test {int(y_test.sum())} + {int((y_test == 0).sum())}")
-    _save(plot_images(_examples(X_train, y_train, 8), np.repeat([1, 0], 8),
+    _save(plot_images(_examples(X_train, y_train, 8), ["lens"] * 8 + ["other"] * 8,
                       title="Simulated training images (top: lenses, bottom: others)", ncols=8),
           output / "sample_images.png")
 
     pipeline = _make_pipeline(settings, epochs, seed, X_val, y_val, verbose=0 if args.quiet else 2)
     augmenter = pipeline.steps[0][1]
-    X_aug, y_aug = augmenter.fit_resample(X_train, y_train)
-    _save(plot_images(X_aug[y_aug == 1][:16], title=f"Augmented lenses ({settings.n_copies} "
-                      "copies each: shifts, flips, rotations, zoom, cutouts)", ncols=8),
+    X_aug, y_aug = clone(augmenter).set_params(balance=False).fit_resample(X_train, y_train)
+    copies = X_aug[len(X_train):][y_aug[len(X_train):] == 1]  # originals come first
+    _save(plot_images(copies[:16], title=f"Augmented lenses ({settings.n_copies} copies per "
+                      "lens: shifts, flips, rotations, zoom, cutouts)", ncols=8),
           output / "augmented_lenses.png")
-    print(f"  augmentation: {int(y_aug.sum())} lenses + {int((y_aug == 0).sum())} others "
+    n_other = min(int((y_aug == 0).sum()), int(y_aug.sum()))
+    print(f"  augmentation: {int(y_aug.sum())} lenses + {n_other} others (balanced) "
           "for training (the validation and test sets are not augmented)")
 
     with Timer(f"training CNNClassifier (AlexNet, filter_scale={settings.filter_scale}, "
                f"{settings.crop_size} px crop, up to {epochs} epochs)"):
         pipeline.fit(X_train, y_train)
-    classifier = pipeline.steps[-1][1]
+    classifier = pipeline.steps[-1][1].set_params(verbose=0)  # no progress bars when scoring
 
     scores = classifier.predict_proba(X_test)[:, 1]
     metrics = evaluate_scores(y_test, scores)

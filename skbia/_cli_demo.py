@@ -69,7 +69,6 @@ def run_demo(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sklearn.base import clone
     from sklearn.model_selection import train_test_split
 
     from skbia.datasets import make_lenses
@@ -95,13 +94,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
     pipeline = _make_pipeline(settings, epochs, seed, X_val, y_val, verbose=0 if args.quiet else 2)
     augmenter = pipeline.steps[0][1]
-    X_aug, y_aug = clone(augmenter).set_params(balance=False).fit_resample(X_train, y_train)
-    copies = X_aug[len(X_train):][y_aug[len(X_train):] == 1]  # originals come first
-    _save(plot_images(copies[:16], title=f"Augmented lenses ({settings.n_copies} copies per "
-                      "lens: shifts, flips, rotations, zoom, cutouts)", ncols=8),
+    _save(_augmentation_figure(augmenter, X_train, y_train, settings.n_copies),
           output / "augmented_lenses.png")
-    n_other = min(int((y_aug == 0).sum()), int(y_aug.sum()))
-    print(f"  augmentation: {int(y_aug.sum())} lenses + {n_other} others (balanced) "
+    y_aug = augmenter.fit_resample(X_train, y_train)[1]
+    print(f"  augmentation: {int(y_aug.sum())} lenses + {int((y_aug == 0).sum())} others "
           "for training (the validation and test sets are not augmented)")
 
     with Timer(f"training CNNClassifier (AlexNet, filter_scale={settings.filter_scale}, "
@@ -153,6 +149,24 @@ def _make_pipeline(settings: DemoSettings, epochs: int, seed: int, X_val, y_val,
         monitor="val_loss", validation_data=(X_val, y_val), random_state=seed, verbose=verbose,
     )
     return make_pipeline(augmenter, classifier)
+
+
+def _augmentation_figure(augmenter, X: np.ndarray, y: np.ndarray, n_copies: int):
+    """Two rows: a lens, then seven of its augmented copies."""
+    from sklearn.base import clone
+
+    from skbia.plotting import plot_images
+
+    one_lens = clone(augmenter).set_params(balance=False, n_copies_other=0, positive_label=1)
+    panels, titles = [], []
+    other = X[y == 0][:1]
+    for lens in X[y == 1][:2]:
+        X_aug, _ = one_lens.fit_resample(np.concatenate([lens[None], other]), np.array([1, 0]))
+        panels += [lens, *X_aug[2:9]]  # originals come first, then the lens's copies
+        titles += ["original", *(f"copy {k}" for k in range(1, 8))]
+    return plot_images(np.stack(panels), titles, ncols=8,
+                       title=f"Augmentation of two lenses ({n_copies} copies of each in training: "
+                             "shifts, flips, rotations, zoom, cutouts)")
 
 
 def _examples(X: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:

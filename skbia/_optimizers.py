@@ -105,7 +105,7 @@ def make_optimizer(
         kwargs[key] = value
     try:
         return OPTIMIZERS[name](**kwargs)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
         raise ValueError(
             f"Invalid routed optimizer parameter for {name!r}: {error}. Routed parameters "
             f"are optimizer__<keyword> of keras.optimizers.{OPTIMIZERS[name].__name__}."

@@ -201,6 +201,10 @@ class CNNClassifier(KerasClassifier):
         None: TensorFlow's placement (a visible GPU is used). ``"cpu"``,
         ``"gpu"`` or ``"gpu:<i>"``: build, train and predict on that device; a
         GPU that TensorFlow does not see raises an error.
+    run_eagerly : bool, default=False
+        Run Keras eagerly instead of tracing a TensorFlow graph: for
+        debugging, and faster for tiny data sets where the few seconds of
+        graph tracing per new model dominate (slower per batch otherwise).
     **kwargs
         Routed parameters: ``model__<name>`` to the architecture builder (e.g.
         ``model__filters_1=48``), ``optimizer__<name>`` to the optimizer,
@@ -286,6 +290,7 @@ class CNNClassifier(KerasClassifier):
         verbose: int = 0,
         warm_start: bool = False,
         device: str | None = None,
+        run_eagerly: bool = False,
         **kwargs: Any,
     ) -> None:
         # scikeras' own __init__ would add parameters this estimator does not
@@ -328,6 +333,7 @@ class CNNClassifier(KerasClassifier):
         self.verbose = verbose
         self.warm_start = warm_start
         self.device = device
+        self.run_eagerly = run_eagerly
         vars(self).update(kwargs)
 
     # ------------------------------------------------------------------ tags
@@ -618,6 +624,7 @@ class CNNClassifier(KerasClassifier):
                 focal_alpha=self.focal_alpha,
             ),
             metrics=get_metrics(n_classes),
+            run_eagerly=bool(self.run_eagerly),
         )
         return model
 

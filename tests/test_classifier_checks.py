@@ -149,6 +149,7 @@ def _cases():
         batch_size=64,
         learning_rate=0.01,
         random_state=0,
+        run_eagerly=True,
     )
     for est, check in estimator_checks_generator(estimator, legacy=True):
         name = _check_name(check)

@@ -894,6 +894,7 @@ class CNNClassifier(KerasClassifier):
         self.y_ndim_ = 1
         self.target_encoder_ = self.target_encoder.fit(classes)
         vars(self).update(self.target_encoder_.get_metadata())
+        self.classes_ = classes  # the encoder keeps explicit categories as objects
         self.feature_encoder_ = FunctionTransformer().fit(np.zeros((1, *self.input_shape_)))
         self.history_ = {key: list(values) for key, values in metadata["history"].items()}
         self._random_state = seed_from_random_state(self.random_state)

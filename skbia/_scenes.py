@@ -47,6 +47,7 @@ NEGATIVE_KINDS = ("elliptical", "disk", "pair", "companion")
 
 _MOFFAT_BETA = 3.5
 _ARCMIN2 = 3600.0  # arcsec^2 per arcmin^2
+_FIELD_BORDER = 6.0  # arcsec
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,17 @@ def _margin_pixels(settings: Settings) -> int:
     return (side - settings.image_size) // 2
 
 
+def _field_half_width(settings: Settings) -> float:
+    """Return the half-width (arcsec) of the square where field objects are placed.
+
+    It reaches past the image by the padding of :func:`_margin_pixels` but at
+    least ``_FIELD_BORDER`` arcsec, so that the scene drawn for a seed does not
+    depend on the bands or the PSF (objects off the padded canvas are skipped).
+    """
+    margin = _margin_pixels(settings) * settings.pixel_scale
+    return settings.image_size * settings.pixel_scale / 2.0 + max(margin, _FIELD_BORDER)
+
+
 @functools.lru_cache(maxsize=16)
 def _psf_transforms(kind: str, fwhm_px: tuple[float, ...], side: int) -> np.ndarray:
     """Return the FFTs of the per-band PSF kernels for a square canvas of ``side`` pixels."""
@@ -345,8 +357,7 @@ def draw_scene(kind: str, rng: np.random.Generator, settings: Settings) -> Scene
         elif kind != "elliptical":
             raise ValueError(f"Unknown kind of object {kind!r}.")
 
-    half_width = (settings.image_size / 2.0 + _margin_pixels(settings)) * settings.pixel_scale
-    field_objects = _field(rng, settings, half_width)
+    field_objects = _field(rng, settings, _field_half_width(settings))
     scene.components.extend(field_objects)
     residual = rng.uniform(*settings.background_residual)
     scene.background = residual * np.sqrt(

@@ -1,4 +1,9 @@
-"""Run every example script in fast mode (SKBIA_EXAMPLES_FAST=1)."""
+"""Run every example script in fast mode (SKBIA_EXAMPLES_FAST=1).
+
+Each script starts its own interpreter, imports TensorFlow and trains a few tiny
+networks: together several minutes on 2 CPU cores, so they are marked slow
+(run them with ``python -m pytest -m slow tests/test_examples.py``).
+"""
 
 import os
 import subprocess
@@ -16,6 +21,7 @@ def test_examples_found():
             "cross_validation.py", "grid_search.py"} <= names
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda path: path.name)
 def test_example_runs_in_fast_mode(script, tmp_path):
     env = {**os.environ, "SKBIA_EXAMPLES_FAST": "1", "MPLBACKEND": "Agg",

@@ -155,7 +155,7 @@ def _make_pipeline(settings: DemoSettings, epochs: int, seed: int, X_val, y_val,
 
 
 def _augmentation_figure(augmenter, X: np.ndarray, y: np.ndarray, n_copies: int):
-    """Two rows: a lens, then seven of its augmented copies."""
+    """Two rows: a lens, then (up to) seven of its augmented copies."""
     from sklearn.base import clone
 
     from skbia.plotting import plot_images
@@ -163,11 +163,12 @@ def _augmentation_figure(augmenter, X: np.ndarray, y: np.ndarray, n_copies: int)
     one_lens = clone(augmenter).set_params(balance=False, n_copies_other=0, positive_label=1)
     panels, titles = [], []
     other = X[y == 0][:1]
+    n_shown = min(7, n_copies)
     for lens in X[y == 1][:2]:
         X_aug, _ = one_lens.fit_resample(np.concatenate([lens[None], other]), np.array([1, 0]))
-        panels += [lens, *X_aug[2:9]]  # originals come first, then the lens's copies
-        titles += ["original", *(f"copy {k}" for k in range(1, 8))]
-    return plot_images(np.stack(panels), titles, ncols=8,
+        panels += [lens, *X_aug[2:2 + n_shown]]  # originals first, then the lens's copies
+        titles += ["original", *(f"copy {k}" for k in range(1, n_shown + 1))]
+    return plot_images(np.stack(panels), titles, ncols=n_shown + 1,
                        title=f"Augmentation of two lenses ({n_copies} copies of each in training: "
                              "shifts, flips, rotations, zoom, cutouts)")
 

@@ -34,7 +34,8 @@ __all__ = ["DEFAULT_OTHER_MIX", "METADATA_FIELDS", "make_lenses"]
 DEFAULT_OTHER_MIX: Mapping[str, float] = MappingProxyType(
     {"elliptical": 0.4, "disk": 0.2, "pair": 0.15, "companion": 0.25}
 )
-"""Default proportions of the kinds of negative images (label 0)."""
+"""Default proportions of the kinds of negative images (label 0): 0.4 "elliptical",
+0.2 "disk", 0.15 "pair" and 0.25 "companion"."""
 
 # per-band defaults (arcsec FWHM, sky counts per pixel)
 _PSF_FWHM = {"g": 1.5, "r": 1.55, "i": 1.2, "z": 1.15}

@@ -28,7 +28,7 @@ class DemoSettings:
     n_test_lenses: int = 100
     n_test_others: int = 500
     simulated_size: int = 100
-    crop_size: int = 64
+    crop_size: int = 40
     n_copies: int = 25
     shift: int = 10
     filter_scale: float = 0.25
@@ -141,7 +141,7 @@ def _make_pipeline(settings: DemoSettings, epochs: int, seed: int, X_val, y_val,
     augmenter = ImageAugmenter(
         n_copies=settings.n_copies, shift=settings.shift, horizontal=True, vertical=True,
         rotation=True, zoom_range=(0.9, 1.1), mask_size=5, num_masks=5,
-        n_copies_other=1, balance=True, random_state=seed,
+        n_copies_other=1, random_state=seed,
     )
     classifier = CNNClassifier(
         arch="alexnet", filter_scale=settings.filter_scale, image_size=settings.crop_size,

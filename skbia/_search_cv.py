@@ -323,7 +323,9 @@ class CNNSearchCV(BayesSearchCV):
         self._optim_results = [optimizer.get_result()]
 
     def _safe_step(self, space, optimizer, evaluate_candidates, n_points):
-        points = optimizer.ask(n_points=n_points)
+        # ask(n_points=1) would fit the surrogate on a copy of the optimizer and
+        # again for a "constant liar" point: several times the cost of ask().
+        points = [optimizer.ask()] if n_points == 1 else optimizer.ask(n_points=n_points)
         points = [[np.array(v).item() for v in point] for point in points]
         candidates = [
             {**pack_band_params(point_asdict(space, point)), **dict(self.trial_params or {})}

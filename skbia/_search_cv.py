@@ -6,6 +6,7 @@ import numbers
 import os
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import joblib
 import numpy as np
 from sklearn.base import clone
+from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics._scorer import _MultimetricScorer
 from sklearn.utils import check_random_state
 from skopt import BayesSearchCV
@@ -338,6 +340,12 @@ class CNNSearchCV(BayesSearchCV):
                 raise
             self._first_error = self._first_error or str(error)
             self._events.append(("failed", candidates))
+            warnings.warn(
+                f"Trial(s) {candidates} failed on every fold and score "
+                f"error_score={self.error_score}; the search goes on. {error}",
+                FitFailedWarning,
+                stacklevel=2,
+            )
             scores = [float(self.error_score)] * n_points
         else:
             self._latest_results = results

@@ -140,6 +140,20 @@ class MetricThresholdStop(keras.callbacks.Callback):
         }
 
 
+class _StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stop training silently at the first batch whose loss is NaN or infinite.
+
+    Keras' ``TerminateOnNaN`` does the same but prints a line even when
+    training is silent; :class:`~skbia.CNNClassifier` raises its own error
+    afterwards, so the stop itself stays quiet.
+    """
+
+    def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.model.stop_training = True
+
+
 def make_callbacks(
     *,
     patience: int | None,

@@ -43,6 +43,8 @@ _ROUTES = ("model", "optimizer", "fit", "predict")
 _NOT_SAVED = ("validation_data", "callbacks")
 _DEVICE = re.compile(r"^(cpu|gpu)(:\d+)?$")
 _STOP_MODES = ("above", "below")
+# up to this many images, predictions call the model directly (see _direct_predict_applies)
+_DIRECT_PREDICT_MAX_IMAGES = 512
 
 
 def _is_int(value: Any) -> bool:
@@ -78,6 +80,24 @@ def _check_per_band(value: Any, name: str) -> None:
         raise ValueError(
             f"{name} must be a finite number or a list of finite numbers, one per band; "
             f"got {value!r}."
+        )
+
+
+def _raise_if_diverged(history: dict) -> None:
+    """Raise when the last recorded training loss is NaN or infinite.
+
+    Keras keeps training (or, with ``TerminateOnNaN``, stops) without
+    complaint when the loss diverges; the network is then left with NaN
+    weights and predicts NaN or constant probabilities. A fitted classifier
+    must not look usable in that state.
+    """
+    losses = np.asarray(history.get("loss", ()), dtype=float)
+    if losses.size and not np.isfinite(losses[-1]):
+        raise FloatingPointError(
+            f"Training diverged: the training loss became {losses[-1]} in epoch "
+            f"{losses.size}, so the network's weights are no longer finite. Lower "
+            "learning_rate, pick another optimizer, or check the pixel scaling "
+            "(normalize, min_pixel, max_pixel)."
         )
 
 
@@ -651,6 +671,14 @@ class CNNClassifier(KerasClassifier):
         -------
         self : CNNClassifier
             The fitted classifier.
+
+        Raises
+        ------
+        ValueError
+            If the images or labels are invalid (see the user guide's list).
+        FloatingPointError
+            If the training loss became NaN or infinite (training stops at
+            that batch; the weights are not usable).
         """
         self._check_params()
         warm = bool(self.warm_start) and self.__sklearn_is_fitted__()
@@ -731,7 +759,7 @@ class CNNClassifier(KerasClassifier):
             self.warm_start, self.epochs = saved
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        from skbia.callbacks import make_callbacks
+        from skbia.callbacks import _StopOnNonFiniteLoss, make_callbacks
 
         validation = self._pending_validation
         self._check_monitored(
@@ -742,6 +770,7 @@ class CNNClassifier(KerasClassifier):
         user_callbacks = self._fit_callbacks
         self._fit_callbacks = [
             *user_callbacks,
+            _StopOnNonFiniteLoss(),
             *make_callbacks(
                 patience=self.patience,
                 monitor=self.monitor,
@@ -765,6 +794,7 @@ class CNNClassifier(KerasClassifier):
         finally:
             self._fit_callbacks = user_callbacks
         self.history_ = dict(self.history_)
+        _raise_if_diverged(self.history_)
 
     # ------------------------------------------------------------ prediction
     def _predict_raw(self, X, **kwargs):
@@ -773,7 +803,43 @@ class CNNClassifier(KerasClassifier):
                 f"This {type(self).__name__} is not fitted yet; call fit before predicting."
             )
         with self._device_scope():
-            return super()._predict_raw(X, **kwargs)
+            if kwargs or not self._direct_predict_applies(X):
+                return super()._predict_raw(X, **kwargs)
+            return self._predict_directly(X)
+
+    def _direct_predict_applies(self, X) -> bool:
+        """Whether to call the model directly instead of ``keras.Model.predict``.
+
+        ``Model.predict`` traces a graph the first time it runs on a model,
+        which costs more than the whole prediction for the few hundred images
+        a cross-validation fold holds (0.39 s against 0.11 s for 73 images
+        of a small AlexNet). Calling the model batch by batch skips that but
+        runs eagerly, at about 40% of the traced graph's speed; so it is used
+        only while the model has no traced predict function yet, for up to
+        ``_DIRECT_PREDICT_MAX_IMAGES`` images, and when no ``predict__``
+        parameter or callback asks for ``Model.predict``.
+        """
+        if getattr(self.model_, "predict_function", None) is not None:
+            return False
+        if getattr(self, "_predict_callbacks", None):
+            return False
+        if any(name.startswith("predict__") for name in self.get_params(deep=False)):
+            return False
+        n_images = getattr(X, "shape", (None,))[0] if hasattr(X, "shape") else len(X)
+        return n_images is not None and n_images <= _DIRECT_PREDICT_MAX_IMAGES
+
+    def _predict_directly(self, X) -> np.ndarray:
+        import keras
+
+        images, _ = self._validate_data(X=X, y=None)
+        images = self.feature_encoder_.transform(images)
+        batch_size = self.batch_size or 32
+        step = len(images) if batch_size == -1 else int(batch_size)
+        outputs = [
+            keras.ops.convert_to_numpy(self.model_(images[start : start + step], training=False))
+            for start in range(0, len(images), step)
+        ]
+        return np.concatenate(outputs, axis=0)
 
     def predict_proba(self, X) -> np.ndarray:
         """Return class probabilities for raw, full-size images.

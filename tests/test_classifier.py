@@ -294,6 +294,34 @@ def test_fill_value_replaces_non_finite_pixels(blobs):
     assert clf.__sklearn_tags__().input_tags.allow_nan
 
 
+def test_small_predictions_skip_tracing_and_match_model_predict(blobs, monkeypatch):
+    import skbia.classifier as classifier_module
+
+    X, y = blobs
+    clf = tiny(arch="alexnet", filter_scale=1 / 32, run_eagerly=False, batch_size=8).fit(X, y)
+    direct = clf.predict_proba(X)
+    assert clf.model_.predict_function is None  # no graph traced for 50 images
+    monkeypatch.setattr(classifier_module, "_DIRECT_PREDICT_MAX_IMAGES", 0)
+    traced = clf.predict_proba(X)
+    assert clf.model_.predict_function is not None
+    np.testing.assert_allclose(direct, traced, rtol=1e-5, atol=1e-6)
+    # once traced, Model.predict (faster per image) is used again
+    monkeypatch.setattr(classifier_module, "_DIRECT_PREDICT_MAX_IMAGES", 512)
+    assert not clf._direct_predict_applies(X)
+
+
+def test_diverging_training_stops_and_raises(blobs):
+    X, y = blobs
+    clf = tiny(epochs=6, optimizer="sgd", learning_rate=1e12, normalize=False)
+    with pytest.raises(FloatingPointError, match="Training diverged"):
+        clf.fit(X, y)
+    # training stopped in the epoch the loss went non-finite, not after all six
+    losses = np.asarray(clf.history_["loss"])
+    assert not np.isfinite(losses[-1])
+    assert np.isfinite(losses[:-1]).all()
+    assert len(losses) < 6
+
+
 def _with_nan(X, y):
     X = X.copy()
     X[[3, 7], 2, 2, 0] = np.nan

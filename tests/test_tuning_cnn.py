@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 from imblearn.pipeline import make_pipeline
+from sklearn.exceptions import FitFailedWarning
 from skopt.space import Categorical, Real
 
 from skbia import CNNClassifier, ImageAugmenter
@@ -98,7 +99,7 @@ def test_trial_whose_loss_diverges_scores_error_score(blobs):
         optimizer_kwargs={"n_initial_points": 2, "initial_point_generator": "lhs"},
         random_state=0,
     )
-    with pytest.warns(UserWarning, match="Training diverged"):
+    with pytest.warns(FitFailedWarning, match="Training diverged"):
         search.fit(X, y)
     rates = [p["cnnclassifier__learning_rate"] for p in search.cv_results_["params"]]
     scores = dict(zip(rates, search.cv_results_["mean_test_score"], strict=True))

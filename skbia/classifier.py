@@ -42,6 +42,7 @@ _ROUTES = ("model", "optimizer", "fit", "predict")
 # parameters that are never written by ``save`` (data and live objects)
 _NOT_SAVED = ("validation_data", "callbacks")
 _DEVICE = re.compile(r"^(cpu|gpu)(:\d+)?$")
+_MIRRORED = "mirrored"
 _STOP_MODES = ("above", "below")
 # up to this many images, predictions call the model directly (see _direct_predict_applies)
 _DIRECT_PREDICT_MAX_IMAGES = 512
@@ -99,6 +100,14 @@ def _raise_if_diverged(history: dict) -> None:
             "learning_rate, pick another optimizer, or check the pixel scaling "
             "(normalize, min_pixel, max_pixel)."
         )
+
+
+def _mirrored_strategy():
+    """Return a MirroredStrategy over every visible GPU, or the CPUs without one."""
+    import tensorflow as tf
+
+    devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    return tf.distribute.MirroredStrategy(devices=[device.name for device in devices])
 
 
 class CNNClassifier(KerasClassifier):
@@ -220,7 +229,11 @@ class CNNClassifier(KerasClassifier):
     device : str or None, default=None
         None: TensorFlow's placement (a visible GPU is used). ``"cpu"``,
         ``"gpu"`` or ``"gpu:<i>"``: build, train and predict on that device; a
-        GPU that TensorFlow does not see raises an error.
+        GPU that TensorFlow does not see raises an error. ``"mirrored"``:
+        synchronous data-parallel training on every visible GPU
+        (:class:`tf.distribute.MirroredStrategy`; without GPUs, on the
+        visible CPU devices); ``batch_size`` is then the global batch, split
+        across the replicas.
     run_eagerly : bool, default=False
         Run Keras eagerly instead of tracing a TensorFlow graph: for
         debugging, and faster for tiny data sets where the few seconds of
@@ -425,14 +438,30 @@ class CNNClassifier(KerasClassifier):
             )
         self._device_scope()  # validates ``device``
 
-    def _device_scope(self):
+    def _device_scope(self, *, building: bool = False):
+        """Return the context that places the model's work on ``device``.
+
+        With ``device="mirrored"`` the model's variables belong to the
+        distribution strategy it was built under, and Keras runs ``fit``,
+        ``predict`` and ``evaluate`` through that strategy by itself; a scope
+        is entered only while the model is built (``building=True``) or
+        trained further.
+        """
         if self.device is None:
             return nullcontext()
         name = str(self.device).lower().lstrip("/")
-        if not isinstance(self.device, str) or not _DEVICE.match(name):
+        if not isinstance(self.device, str) or not (_DEVICE.match(name) or name == _MIRRORED):
             raise ValueError(
-                f"device must be None, 'cpu', 'gpu' or 'gpu:<index>'; got {self.device!r}."
+                "device must be None, 'cpu', 'gpu', 'gpu:<index>' or 'mirrored'; got "
+                f"{self.device!r}."
             )
+        if name == _MIRRORED:
+            model = getattr(self, "model_", None)
+            if not building:
+                return nullcontext()
+            if model is not None and getattr(self, "_continuing", False):
+                return model.distribute_strategy.scope()
+            return _mirrored_strategy().scope()
         kind, _, index = name.partition(":")
         if kind == "gpu":
             import tensorflow as tf
@@ -704,7 +733,8 @@ class CNNClassifier(KerasClassifier):
         initial_epoch = self.current_epoch if warm else 0
         seed = seed_from_random_state(self.random_state)
         try:
-            with self._device_scope(), seeded(seed):
+            self._continuing = warm
+            with self._device_scope(building=True), seeded(seed):
                 BaseWrapper.fit(
                     self,
                     images,
@@ -820,6 +850,8 @@ class CNNClassifier(KerasClassifier):
         parameter or callback asks for ``Model.predict``.
         """
         if getattr(self.model_, "predict_function", None) is not None:
+            return False
+        if self.device == _MIRRORED:  # Model.predict distributes over the replicas
             return False
         if getattr(self, "_predict_callbacks", None):
             return False
@@ -944,7 +976,9 @@ class CNNClassifier(KerasClassifier):
         metadata = _saving.read_metadata(path)
         params = {name: _saving.decode(value) for name, value in metadata["params"].items()}
         classifier = cls(**params)
-        classifier._restore(_saving.read_model(path), metadata)
+        with classifier._device_scope(building=True):  # a mirrored model loads mirrored
+            model = _saving.read_model(path)
+        classifier._restore(model, metadata)
         return classifier
 
     def _restore(self, model: keras.Model, metadata: Mapping[str, Any]) -> None:

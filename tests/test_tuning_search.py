@@ -9,6 +9,7 @@ import matplotlib
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import LogisticRegression
 from skopt.space import Categorical, Integer, Real
 
@@ -143,7 +144,8 @@ def test_stopper_arguments_are_validated():
 def test_failing_trials_score_error_score_and_search_goes_on(data):
     X, y = data
     space = {"C": Real(1e-3, 10.0, prior="log-uniform"), "fail": Categorical([False, True])}
-    search = _search(search_spaces=space, n_iter=8, error_score=-1.0).fit(X, y)
+    with pytest.warns(FitFailedWarning, match="configured to fail"):
+        search = _search(search_spaces=space, n_iter=8, error_score=-1.0).fit(X, y)
     results = search.cv_results_
     failed = np.array([p["fail"] for p in results["params"]], dtype=bool)
     assert len(failed) == 8 and failed.any() and (~failed).any()
@@ -156,7 +158,8 @@ def test_failing_trials_score_error_score_and_search_goes_on(data):
 
 def test_failing_trial_with_nan_error_score_keeps_nan_in_results(data):
     space = {"C": Real(1e-3, 10.0, prior="log-uniform"), "fail": Categorical([False, True])}
-    search = _search(search_spaces=space, n_iter=8).fit(*data)
+    with pytest.warns(FitFailedWarning, match="error_score=nan"):
+        search = _search(search_spaces=space, n_iter=8).fit(*data)
     failed = np.array([p["fail"] for p in search.cv_results_["params"]], dtype=bool)
     assert failed.any()
     assert np.isnan(search.cv_results_["mean_test_score"][failed]).all()
@@ -171,7 +174,10 @@ def test_error_score_raise_stops_search(data):
 
 def test_all_trials_failing_raise_clear_error(data):
     space = {"C": Real(1e-3, 10.0, prior="log-uniform"), "fail": Categorical([True])}
-    with pytest.raises(ValueError, match="All 3 trials of the search failed"):
+    with (
+        pytest.raises(ValueError, match="All 3 trials of the search failed"),
+        pytest.warns(FitFailedWarning),
+    ):
         _search(search_spaces=space, n_iter=3).fit(*data)
 
 

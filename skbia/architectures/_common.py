@@ -13,6 +13,23 @@ POOLINGS = ("max", "average", "min")
 REGULARIZERS = ("batch_norm", "local_response", None)
 
 
+def batch_normalization(name: str) -> keras.layers.BatchNormalization:
+    """Return a batch normalization layer, synchronized across replicas when distributed.
+
+    Built under a TensorFlow distribution strategy (``device="mirrored"``),
+    every replica would otherwise normalize with the statistics of its own
+    share of the batch and keep its own moving averages, so predictions
+    would depend on which replica's copy is read (a saved model differs
+    from the one in memory).
+    """
+    synchronized = False
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        synchronized = tf.distribute.has_strategy()
+    return keras.layers.BatchNormalization(name=name, synchronized=synchronized)
+
+
 def check_generic(
     *, pooling: str, regularizer: str | None, dropout: float, filter_scale: float
 ) -> None:
@@ -104,7 +121,7 @@ def conv(
         name=name,
     )(x)
     if regularizer == "batch_norm":
-        x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+        x = batch_normalization(f"{name}_bn")(x)
     check_spatial(x, name)
     return x
 
@@ -144,7 +161,7 @@ def dense_head(
             n_units, activation=activation, kernel_initializer=initializer, name=name
         )(x)
         if regularizer == "batch_norm":
-            x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+            x = batch_normalization(f"{name}_bn")(x)
         if dropout > 0:
             x = keras.layers.Dropout(dropout, name=f"{name}_dropout")(x)
     return x

@@ -23,7 +23,7 @@ def _conv_norm(x, filters, kernel_size, strides, *, initializer, batch_norm, nam
         name=name,
     )(x)
     if batch_norm:
-        x = keras.layers.BatchNormalization(name=f"{name}_bn")(x)
+        x = c.batch_normalization(f"{name}_bn")(x)
     c.check_spatial(x, name)
     return x
 
@@ -215,7 +215,7 @@ def build_resnet18(
             name="dense_1",
         )(x)
         if batch_norm:
-            x = keras.layers.BatchNormalization(name="dense_1_bn")(x)
+            x = c.batch_normalization("dense_1_bn")(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
     return x

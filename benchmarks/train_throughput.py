@@ -12,12 +12,17 @@ Training FLOPs are counted analytically per image: a convolution costs
 training step is taken as 3x the forward cost (forward + two backward
 products). Pooling, normalization, activations and the optimizer update are
 not counted. The achieved GFLOP/s is printed next to the measured float32
-matmul rate (``tf.matmul`` of 2048x2048 matrices).
+matmul rate (2048x2048 matrices, or ``--matmul-size``) of the same backend.
+
+The script runs on whichever Keras backend ``KERAS_BACKEND`` selects
+(TensorFlow by default, as skbia uses; ``jax`` or ``torch`` give GPU numbers on
+machines with those frameworks but no TensorFlow GPU build).
 
 Usage::
 
     python benchmarks/train_throughput.py                 # alexnet and vgg16
     python benchmarks/train_throughput.py --archs alexnet --jit on off --images 512
+    KERAS_BACKEND=jax python benchmarks/train_throughput.py --images 8192 --batch 256
 """
 
 from __future__ import annotations
@@ -33,26 +38,73 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a sourc
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from skbia.architectures import get_architecture  # noqa: E402
 from skbia.architectures.layers import build_preprocessing  # noqa: E402
 
-RAW_SIZE, IMAGE_SIZE, CHANNELS, BATCH = 100, 67, 3, 32
+RAW_SIZE, IMAGE_SIZE, CHANNELS = 100, 67, 3
+BACKEND = keras.backend.backend()
+
+
+def _matmul_function():
+    """Return (make operands, compiled sum-of-product function, to-host) for the backend."""
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        def make(n):
+            return tf.random.uniform((n, n)), tf.random.uniform((n, n))
+
+        return make, tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y))), np.asarray
+    if BACKEND == "jax":
+        import jax
+
+        def make(n):
+            keys = jax.random.split(jax.random.PRNGKey(0))
+            return jax.random.uniform(keys[0], (n, n)), jax.random.uniform(keys[1], (n, n))
+
+        return make, jax.jit(lambda x, y: (x @ y).sum()), np.asarray
+    if BACKEND == "torch":
+        import torch
+
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        torch.backends.cuda.matmul.allow_tf32 = False  # true float32, like the other backends
+
+        def make(n):
+            return torch.rand(n, n, device=device), torch.rand(n, n, device=device)
+
+        return make, lambda x, y: (x @ y).sum(), lambda t: t.item()
+    raise SystemExit(f"unsupported Keras backend {BACKEND!r}")
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
-    """Best-of-``repeats`` float32 matmul rate in GFLOP/s."""
-    a = tf.random.uniform((n, n), dtype=tf.float32)
-    b = tf.random.uniform((n, n), dtype=tf.float32)
-    matmul = tf.function(lambda x, y: tf.reduce_sum(tf.matmul(x, y)))
-    matmul(a, b).numpy()  # warm up
+    """Best-of-``repeats`` float32 matmul rate in GFLOP/s on the backend's default device."""
+    make, matmul, to_host = _matmul_function()
+    a, b = make(n)
+    to_host(matmul(a, b))  # warm up (tracing, compilation)
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        matmul(a, b).numpy()
+        to_host(matmul(a, b))
         best = min(best, time.perf_counter() - start)
     return 2 * n**3 / best / 1e9
+
+
+def describe_backend() -> str:
+    """One line naming the backend, its version and the devices it sees."""
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        devices = [d.device_type for d in tf.config.list_logical_devices()]
+        threads = tf.config.threading.get_intra_op_parallelism_threads() or "auto"
+        return f"TensorFlow {tf.__version__}, devices: {devices}, intra-op threads: {threads}"
+    if BACKEND == "jax":
+        import jax
+
+        return f"JAX {jax.__version__}, devices: {[str(d) for d in jax.devices()]}"
+    import torch
+
+    name = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
+    return f"PyTorch {torch.__version__}, device: {name}"
 
 
 def build_model(arch: str, regularizer: str | None) -> keras.Model:
@@ -80,7 +132,7 @@ def forward_flops(model: keras.Model) -> int:
 
 
 def time_training(
-    model: keras.Model, n_images: int, repeats: int, jit: str
+    model: keras.Model, n_images: int, repeats: int, jit: str, batch: int
 ) -> tuple[float, float, bool]:
     """Return (warm-up epoch seconds, best timed epoch seconds, whether XLA was used)."""
     jit_compile = {"auto": "auto", "on": True, "off": False}[jit]
@@ -93,12 +145,12 @@ def time_training(
     x = (rng.random((n_images, RAW_SIZE, RAW_SIZE, CHANNELS), dtype=np.float32) * 100)
     y = (rng.random((n_images, 1)) < 0.5).astype(np.float32)
     start = time.perf_counter()
-    model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
     warmup = time.perf_counter() - start
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
         best = min(best, time.perf_counter() - start)
     return warmup, best, bool(model.jit_compile)
 
@@ -110,17 +162,19 @@ def main() -> None:
                         help="images per epoch (default: 640 for alexnet, 128 for others)")
     parser.add_argument("--repeats", type=int, default=2, help="timed epochs (best is kept)")
     parser.add_argument("--jit", nargs="+", default=["auto"], choices=["auto", "on", "off"])
+    parser.add_argument("--batch", type=int, default=32, help="images per training step")
+    parser.add_argument("--matmul-size", type=int, default=2048,
+                        help="side of the square matrices of the reference matmul")
     parser.add_argument("--regularizer", default="batch_norm",
                         choices=["batch_norm", "local_response", "none"])
     args = parser.parse_args()
     regularizer = None if args.regularizer == "none" else args.regularizer
 
-    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
-          f"devices: {[d.device_type for d in tf.config.list_logical_devices()]}, "
-          f"intra-op threads: {tf.config.threading.get_intra_op_parallelism_threads() or 'auto'}, "
+    print(f"Keras {keras.__version__} ({BACKEND}), {describe_backend()}, "
           f"os.cpu_count()={os.cpu_count()}, load average {os.getloadavg()[0]:.2f}")
-    peak = matmul_gflops()
-    print(f"float32 matmul 2048x2048: {peak:.1f} GFLOP/s (best of 10)\n")
+    n = args.matmul_size
+    peak = matmul_gflops(n)
+    print(f"float32 matmul {n}x{n}: {peak:.1f} GFLOP/s (best of 10); batch {args.batch}\n")
     header = (f"{'arch':<9}{'input':>14}{'reg':>16}{'jit':>10}{'images':>8}{'train GFLOP/img':>17}"
               f"{'warm-up s':>11}{'epoch s':>9}{'images/s':>10}{'GFLOP/s':>9}{'% matmul':>10}")
     print(header)
@@ -131,7 +185,7 @@ def main() -> None:
             keras.utils.set_random_seed(0)
             model = build_model(arch, regularizer)
             train_flops = 3 * forward_flops(model)
-            warmup, epoch, xla = time_training(model, n_images, args.repeats, jit)
+            warmup, epoch, xla = time_training(model, n_images, args.repeats, jit, args.batch)
             rate = n_images / epoch
             gflops = rate * train_flops / 1e9
             jit_label = f"{jit}({'xla' if xla else 'no'})"

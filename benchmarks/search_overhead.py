@@ -15,6 +15,7 @@ cloning, cross-validation splits, data copies, result bookkeeping.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import sys
@@ -35,33 +36,34 @@ from skbia.tuning import CNNSearchCV, search_summary  # noqa: E402
 TIMES: dict[str, list[float]] = {"train": [], "augment": [], "predict": [], "optimizer": []}
 
 
+@contextlib.contextmanager
+def timed(part: str):
+    """Add the wall time of the ``with`` block to ``TIMES[part]``, even if it raises."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        TIMES[part].append(time.perf_counter() - start)
+
+
 class TimedCNNClassifier(CNNClassifier):
     """CNNClassifier that records how long each fit and predict_proba take."""
 
     def fit(self, X, y, **kwargs):
-        start = time.perf_counter()
-        try:
+        with timed("train"):
             return super().fit(X, y, **kwargs)
-        finally:
-            TIMES["train"].append(time.perf_counter() - start)
 
     def predict_proba(self, X, **kwargs):
-        start = time.perf_counter()
-        try:
+        with timed("predict"):
             return super().predict_proba(X, **kwargs)
-        finally:
-            TIMES["predict"].append(time.perf_counter() - start)
 
 
 class TimedImageAugmenter(ImageAugmenter):
     """ImageAugmenter that records how long each fit_resample takes."""
 
     def fit_resample(self, X, y, **kwargs):
-        start = time.perf_counter()
-        try:
+        with timed("augment"):
             return super().fit_resample(X, y, **kwargs)
-        finally:
-            TIMES["augment"].append(time.perf_counter() - start)
 
 
 class TimedSearch(CNNSearchCV):
@@ -72,21 +74,15 @@ class TimedSearch(CNNSearchCV):
         ask = optimizer.ask
 
         def timed_ask(*args, **kwargs):
-            start = time.perf_counter()
-            try:
+            with timed("optimizer"):
                 return ask(*args, **kwargs)
-            finally:
-                TIMES["optimizer"].append(time.perf_counter() - start)
 
         optimizer.ask = timed_ask
         return optimizer
 
     def _tell(self, optimizer, points, scores):
-        start = time.perf_counter()
-        try:
+        with timed("optimizer"):
             return super()._tell(optimizer, points, scores)
-        finally:
-            TIMES["optimizer"].append(time.perf_counter() - start)
 
 
 def make_blobs(n_pos: int, n_neg: int, size: int, seed: int = 0):

@@ -28,6 +28,7 @@ from skbia._search_results import (
     rows_to_results,
     score_names,
 )
+from skbia._validation import check_training_finite
 
 _CHECKPOINT_FORMAT = "skbia-search-checkpoint"
 _ALL_FAILED = "fits failed"
@@ -476,6 +477,8 @@ class _DivergenceGuard:
     probabilities without complaint; some metrics then fail (ROC AUC) but
     others silently return a number (accuracy of an all-one-class guess).
     Raising here makes every metric score ``error_score`` for such a trial.
+    (:class:`~skbia.CNNClassifier` already raises in ``fit``; this covers
+    other Keras estimators, e.g. a plain scikeras ``KerasClassifier``.)
     """
 
     def __init__(self, scorer: Callable) -> None:
@@ -485,15 +488,7 @@ class _DivergenceGuard:
         final = estimator
         while hasattr(final, "steps"):
             final = final.steps[-1][1]
-        history = getattr(final, "history_", None)
-        if isinstance(history, Mapping) and len(history.get("loss", ())) > 0:
-            last = float(np.asarray(history["loss"], dtype=float)[-1])
-            if not np.isfinite(last):
-                raise FloatingPointError(
-                    f"Training diverged: the training loss ended at {last} after "
-                    f"{len(history['loss'])} epoch(s); the network predicts garbage. "
-                    "Lower the learning rate or change the optimizer."
-                )
+        check_training_finite(getattr(final, "history_", None))
         return self.scorer(estimator, *args, **kwargs)
 
     def __repr__(self) -> str:

@@ -8,7 +8,7 @@ pixel values to native-endian ``float32``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -149,3 +149,32 @@ def check_labels(y, n_samples: int, *, min_classes: int = 2) -> np.ndarray:
             f"at least {min_classes} are needed to train a classifier."
         )
     return labels
+
+
+def check_training_finite(history) -> None:
+    """Raise when the last training loss recorded in a Keras history is NaN or infinite.
+
+    A network whose loss diverged keeps non-finite weights and predicts NaN or
+    one constant probability without complaint; it must not look usable.
+
+    Parameters
+    ----------
+    history : mapping or None
+        A Keras/scikeras ``history_`` (metric name -> values per epoch).
+        Anything without a ``"loss"`` entry passes.
+
+    Raises
+    ------
+    FloatingPointError
+        If the last recorded training loss is not finite.
+    """
+    if not isinstance(history, Mapping):
+        return
+    losses = np.asarray(history.get("loss", ()), dtype=float)
+    if losses.size and not np.isfinite(losses[-1]):
+        raise FloatingPointError(
+            f"Training diverged: the training loss became {losses[-1]} in epoch "
+            f"{losses.size}, so the network's weights are no longer finite. Lower "
+            "learning_rate, pick another optimizer, or check the pixel scaling "
+            "(normalize, min_pixel, max_pixel)."
+        )

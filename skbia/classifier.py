@@ -33,7 +33,7 @@ from sklearn.utils.multiclass import type_of_target
 from skbia import _saving
 from skbia._optimizers import make_optimizer
 from skbia._seeding import seed_from_random_state, seeded
-from skbia._validation import check_images, check_labels
+from skbia._validation import check_images, check_labels, check_training_finite
 
 __all__ = ["CNNClassifier"]
 
@@ -81,24 +81,6 @@ def _check_per_band(value: Any, name: str) -> None:
         raise ValueError(
             f"{name} must be a finite number or a list of finite numbers, one per band; "
             f"got {value!r}."
-        )
-
-
-def _raise_if_diverged(history: dict) -> None:
-    """Raise when the last recorded training loss is NaN or infinite.
-
-    Keras keeps training (or, with ``TerminateOnNaN``, stops) without
-    complaint when the loss diverges; the network is then left with NaN
-    weights and predicts NaN or constant probabilities. A fitted classifier
-    must not look usable in that state.
-    """
-    losses = np.asarray(history.get("loss", ()), dtype=float)
-    if losses.size and not np.isfinite(losses[-1]):
-        raise FloatingPointError(
-            f"Training diverged: the training loss became {losses[-1]} in epoch "
-            f"{losses.size}, so the network's weights are no longer finite. Lower "
-            "learning_rate, pick another optimizer, or check the pixel scaling "
-            "(normalize, min_pixel, max_pixel)."
         )
 
 
@@ -438,14 +420,15 @@ class CNNClassifier(KerasClassifier):
             )
         self._device_scope()  # validates ``device``
 
-    def _device_scope(self, *, building: bool = False):
+    def _device_scope(self, *, building: bool = False, continuing: bool = False):
         """Return the context that places the model's work on ``device``.
 
         With ``device="mirrored"`` the model's variables belong to the
         distribution strategy it was built under, and Keras runs ``fit``,
         ``predict`` and ``evaluate`` through that strategy by itself; a scope
-        is entered only while the model is built (``building=True``) or
-        trained further.
+        is entered only while a model is built or loaded (``building=True``),
+        and training a model further (``continuing=True``) re-enters the
+        strategy it was built under.
         """
         if self.device is None:
             return nullcontext()
@@ -456,11 +439,10 @@ class CNNClassifier(KerasClassifier):
                 f"{self.device!r}."
             )
         if name == _MIRRORED:
-            model = getattr(self, "model_", None)
             if not building:
                 return nullcontext()
-            if model is not None and getattr(self, "_continuing", False):
-                return model.distribute_strategy.scope()
+            if continuing:
+                return self.model_.distribute_strategy.scope()
             return _mirrored_strategy().scope()
         kind, _, index = name.partition(":")
         if kind == "gpu":
@@ -733,8 +715,7 @@ class CNNClassifier(KerasClassifier):
         initial_epoch = self.current_epoch if warm else 0
         seed = seed_from_random_state(self.random_state)
         try:
-            self._continuing = warm
-            with self._device_scope(building=True), seeded(seed):
+            with self._device_scope(building=True, continuing=warm), seeded(seed):
                 BaseWrapper.fit(
                     self,
                     images,
@@ -824,7 +805,7 @@ class CNNClassifier(KerasClassifier):
         finally:
             self._fit_callbacks = user_callbacks
         self.history_ = dict(self.history_)
-        _raise_if_diverged(self.history_)
+        check_training_finite(self.history_)
 
     # ------------------------------------------------------------ prediction
     def _predict_raw(self, X, **kwargs):
@@ -857,12 +838,9 @@ class CNNClassifier(KerasClassifier):
             return False
         if any(name.startswith("predict__") for name in self.get_params(deep=False)):
             return False
-        n_images = getattr(X, "shape", (None,))[0] if hasattr(X, "shape") else len(X)
-        return n_images is not None and n_images <= _DIRECT_PREDICT_MAX_IMAGES
+        return np.ndim(X) > 0 and len(X) <= _DIRECT_PREDICT_MAX_IMAGES
 
     def _predict_directly(self, X) -> np.ndarray:
-        import keras
-
         images, _ = self._validate_data(X=X, y=None)
         images = self.feature_encoder_.transform(images)
         batch_size = self.batch_size or 32

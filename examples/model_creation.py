@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 
 from skbia import CNNClassifier  # noqa: E402
 from skbia.datasets import make_lenses  # noqa: E402
-from skbia.plotting_results import plot_history  # noqa: E402
+from skbia.plotting._results import plot_history  # noqa: E402
 
 FAST = os.environ.get("SKBIA_EXAMPLES_FAST") == "1"
 size, n_lenses, n_others, epochs, scale = (32, 10, 40, 2, 1 / 16) if FAST else (100, 20, 500, 15,

@@ -12,6 +12,10 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+from skbia import _legacy_paths  # noqa: E402
+
+_legacy_paths.install()  # objects pickled by 0.1.0 name modules that have moved
+
 # public name -> module that defines it (imported on first access)
 _LAZY_EXPORTS: dict[str, str] = {
     "CNNClassifier": "skbia.classifier",
@@ -23,9 +27,9 @@ _LAZY_EXPORTS: dict[str, str] = {
     "make_lenses": "skbia.datasets",
     "plot_images": "skbia.plotting",
     "evaluate_scores": "skbia.evaluation",
-    "plot_history": "skbia.plotting_results",
-    "plot_roc_pr": "skbia.plotting_results",
-    "plot_tsne": "skbia.plotting_results",
+    "plot_history": "skbia.plotting",
+    "plot_roc_pr": "skbia.plotting",
+    "plot_tsne": "skbia.plotting",
 }
 
 __all__ = sorted([*_LAZY_EXPORTS, "__version__"])

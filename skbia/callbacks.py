@@ -13,7 +13,7 @@ from typing import Any
 
 import keras
 
-__all__ = ["MetricThresholdStop", "infer_mode", "make_callbacks"]
+__all__ = ["MetricThresholdStop", "StopOnNonFiniteLoss", "infer_mode", "make_callbacks"]
 
 _MODES = ("above", "below")
 
@@ -140,7 +140,7 @@ class MetricThresholdStop(keras.callbacks.Callback):
         }
 
 
-class _StopOnNonFiniteLoss(keras.callbacks.Callback):
+class StopOnNonFiniteLoss(keras.callbacks.Callback):
     """Stop training silently at the first batch whose loss is NaN or infinite.
 
     Keras' ``TerminateOnNaN`` does the same but prints a line even when
@@ -149,6 +149,7 @@ class _StopOnNonFiniteLoss(keras.callbacks.Callback):
     """
 
     def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
+        """Stop training if this batch's loss is NaN or infinite."""
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(float(loss)):
             self.model.stop_training = True

@@ -15,31 +15,11 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
+from skbia.utils import check_binary_scores
+
 __all__ = ["evaluate_scores", "format_metrics", "recall_at_fpr"]
 
 DEFAULT_FPR_LEVELS: tuple[float, ...] = (0.01, 0.05, 0.10)
-
-
-def _check_binary(y_true, y_score, pos_label) -> tuple[np.ndarray, np.ndarray]:
-    y_true = np.asarray(y_true)
-    y_score = np.asarray(y_score, dtype=float)
-    if y_true.ndim != 1 or y_score.ndim != 1:
-        raise ValueError(
-            f"y_true and y_score must be 1-d; got shapes {y_true.shape} and {y_score.shape}."
-        )
-    if len(y_true) != len(y_score):
-        raise ValueError(
-            f"y_true and y_score have inconsistent lengths: {len(y_true)} and {len(y_score)}."
-        )
-    if not np.isfinite(y_score).all():
-        raise ValueError("y_score contains NaN or infinite scores.")
-    positive = y_true == pos_label
-    if positive.all() or not positive.any():
-        raise ValueError(
-            f"y_true must contain both positives (pos_label={pos_label!r}) and negatives; "
-            f"got {int(positive.sum())} positives among {len(y_true)} labels."
-        )
-    return positive.astype(int), y_score
 
 
 def recall_at_fpr(y_true, y_score, max_fpr: float, *, pos_label=1) -> tuple[float, float]:
@@ -72,7 +52,7 @@ def recall_at_fpr(y_true, y_score, max_fpr: float, *, pos_label=1) -> tuple[floa
     """
     if not 0.0 <= max_fpr <= 1.0:
         raise ValueError(f"max_fpr must be between 0 and 1; got {max_fpr}.")
-    positive, y_score = _check_binary(y_true, y_score, pos_label)
+    positive, y_score = check_binary_scores(y_true, y_score, pos_label)
     fpr, tpr, thresholds = roc_curve(positive, y_score, drop_intermediate=False)
     allowed = np.flatnonzero(fpr <= max_fpr + 1e-12)
     best = allowed[np.argmax(tpr[allowed])]
@@ -114,7 +94,7 @@ def evaluate_scores(
     >>> round(metrics["roc_auc"], 2)
     0.75
     """
-    positive, y_score = _check_binary(y_true, y_score, pos_label)
+    positive, y_score = check_binary_scores(y_true, y_score, pos_label)
     metrics: dict[str, float] = {
         "n_positive": float(positive.sum()),
         "n_negative": float(len(positive) - positive.sum()),

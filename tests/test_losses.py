@@ -4,7 +4,7 @@ import pytest
 keras = pytest.importorskip("keras")
 
 from skbia.losses import WeightedBinaryCrossentropy, get_loss  # noqa: E402
-from skbia.metrics import get_metrics  # noqa: E402
+from skbia.training_metrics import get_metrics  # noqa: E402
 
 
 def _binary_data(n=16, seed=0):

@@ -1,0 +1,14 @@
+"""The CNN classifier: a scikit-learn estimator that trains a Keras network on images.
+
+:class:`CNNClassifier` builds its network from its own parameters (an
+architecture of :mod:`skbia.architectures` behind in-model crop and scaling
+layers), trains it with the losses of :mod:`skbia.losses` and the callbacks of
+:mod:`skbia.callbacks`, and saves it as one ``.keras`` file. Importing this
+subpackage imports Keras.
+"""
+
+from __future__ import annotations
+
+from skbia.classifier._classifier import CNNClassifier
+
+__all__ = ["CNNClassifier"]

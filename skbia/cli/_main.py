@@ -1,0 +1,195 @@
+"""The ``skbia`` command: ``demo``, ``fit``, ``predict`` and ``tune``.
+
+Parsing the command line imports only the standard library; TensorFlow and the
+rest of skbia are imported inside the subcommand that needs them, so
+``skbia --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from skbia import __version__
+
+# subcommand -> (module, function) that runs it; imported only when chosen
+_HANDLERS = {
+    "demo": ("skbia.cli._demo", "run_demo"),
+    "fit": ("skbia.cli._fit", "run_fit"),
+    "predict": ("skbia.cli._predict", "run_predict"),
+    "tune": ("skbia.cli._tune", "run_tune"),
+}
+
+_DESCRIPTION = """\
+Train convolutional neural networks on small, imbalanced multi-band image sets.
+
+  skbia demo                       simulate lenses, augment, train, evaluate, plot
+  skbia fit --positives P.npy --negatives N.npy -o model.keras
+  skbia predict model.keras images.fits -o scores.csv
+  skbia tune --config search.yaml --positives P.npy --negatives N.npy -o search/
+
+Run 'skbia <command> --help' for the options of each command."""
+
+
+def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "training data", "either --positives and --negatives, or --images and --labels"
+    )
+    group.add_argument("--positives", metavar="FILE",
+                       help="images of the positive class (.npy or FITS), labelled 1")
+    group.add_argument("--negatives", metavar="FILE",
+                       help="images of the negative class (.npy or FITS), labelled 0")
+    group.add_argument("--images", "-X", metavar="FILE", help="all images (.npy or FITS)")
+    group.add_argument("--labels", "-y", metavar="FILE", help="their labels (.npy, 1-d)")
+    _add_image_arguments(group)
+
+
+def _add_image_arguments(group) -> None:
+    group.add_argument("--hdu", default=None,
+                       help="FITS only: index or name of the HDU holding the images "
+                            "(default: the first HDU with data)")
+    group.add_argument("--channels-first", action="store_true",
+                       help="the arrays are (n, channels, height, width) instead of "
+                            "(n, height, width, channels)")
+
+
+def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "parameters", "flags override the configuration file, --set overrides both"
+    )
+    group.add_argument("--config", "-c", metavar="FILE",
+                       help="YAML or JSON file with 'classifier' and 'augmenter' sections")
+    group.add_argument("--arch", help="network: alexnet, vgg16 or resnet18")
+    group.add_argument("--epochs", type=int, help="training epochs")
+    group.add_argument("--batch-size", type=int, help="images per gradient step")
+    group.add_argument("--learning-rate", type=float, help="optimizer learning rate")
+    group.add_argument("--image-size", type=int,
+                       help="centre crop (pixels) applied inside the model")
+    group.add_argument("--min-pixel", type=float, help="min-max normalization: lower clip")
+    group.add_argument("--max-pixel", type=float, nargs="+", metavar="VALUE",
+                       help="min-max normalization: upper clip, one value or one per band")
+    group.add_argument("--patience", type=int, help="early-stopping patience in epochs")
+    group.add_argument("--random-state", type=int, help="seed of training and augmentation")
+    group.add_argument("--set", dest="assignments", action="append", default=[],
+                       metavar="[SECTION.]NAME=VALUE",
+                       help="any parameter, e.g. --set filter_scale=0.25 "
+                            "--set augmenter.n_copies=10 (value read as YAML; repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of the ``skbia`` command.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        The parser, with one sub-parser per subcommand.
+    """
+    parser = argparse.ArgumentParser(
+        prog="skbia", description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"skbia {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="<command>")
+
+    demo = commands.add_parser(
+        "demo", help="simulated lens search end to end: augment, train, evaluate, plot",
+        description="Simulate 20 lenses and 500 other objects, augment the lenses inside an "
+                    "imbalanced-learn pipeline, train a CNNClassifier, evaluate it on a "
+                    "separate simulated test set, and save the model and plots.",
+    )
+    demo.add_argument("--output", "-o", default="skbia-demo-output", metavar="DIR",
+                      help="folder for the model, metrics and plots (default: %(default)s)")
+    demo.add_argument("--fast", "--quick", action="store_true",
+                      help="tiny images, few objects and one epoch: a smoke test, not a result")
+    demo.add_argument("--epochs", type=int, default=None, help="training epochs")
+    demo.add_argument("--random-state", type=int, default=0,
+                      help="seed of simulation, augmentation and training (default: 0)")
+    demo.add_argument("--quiet", "-q", action="store_true", help="no per-epoch progress")
+
+    fit = commands.add_parser(
+        "fit", help="train a classifier on .npy/FITS images and save it",
+        description="Train a CNNClassifier (optionally after an ImageAugmenter) and save it.",
+    )
+    _add_data_arguments(fit)
+    _add_config_arguments(fit)
+    fit.add_argument("--validation-fraction", type=float, default=0.0, metavar="F",
+                     help="hold out this stratified fraction of the images (before any "
+                          "augmentation) as validation data for val_ metrics (default: 0)")
+    fit.add_argument("--output", "-o", required=True, metavar="FILE",
+                     help="where to save the fitted model (a .keras file)")
+    fit.add_argument("--history-plot", metavar="PNG",
+                     help="also save the training curves to this PNG file")
+    fit.add_argument("--quiet", "-q", action="store_true", help="no per-epoch progress")
+
+    predict = commands.add_parser(
+        "predict", help="score images with a saved model and write a CSV",
+        description="Score images (.npy or FITS) with a model saved by 'skbia fit' "
+                    "(or CNNClassifier.save) and write one CSV row per image.",
+    )
+    predict.add_argument("model", help="the saved model")
+    predict.add_argument("images", help="images to score (.npy, .fits, .fit, .fts, .fits.gz)")
+    predict.add_argument("--output", "-o", default="scores.csv", metavar="CSV",
+                         help="CSV file to write (default: %(default)s)")
+    _add_image_arguments(predict)
+    predict.add_argument("--fill-value", type=float, default=None,
+                         help="replace NaN/inf pixels by this value (default: such pixels "
+                              "are an error naming the images)")
+    predict.add_argument("--batch-size", type=int, default=64,
+                         help="images per forward pass (default: %(default)s)")
+
+    tune = commands.add_parser(
+        "tune", help="Bayesian search of augmentation and network parameters",
+        description="Run a CNNSearchCV (Bayesian search across cross-validation folds) "
+                    "described by a configuration file, then save the search, the refitted "
+                    "best model, a summary table and a convergence plot.",
+    )
+    _add_data_arguments(tune)
+    tune.add_argument("--config", "-c", required=True, metavar="FILE",
+                      help="YAML or JSON file with 'classifier', 'augmenter', 'space' "
+                           "(build_search_space arguments) and 'search' (CNNSearchCV "
+                           "arguments) sections")
+    tune.add_argument("--n-iter", type=int, help="number of trials (overrides search.n_iter)")
+    tune.add_argument("--cv", type=int, help="cross-validation folds (overrides search.cv)")
+    tune.add_argument("--set", dest="assignments", action="append", default=[],
+                      metavar="SECTION.NAME=VALUE",
+                      help="override one configuration entry (value read as YAML)")
+    tune.add_argument("--output", "-o", required=True, metavar="DIR",
+                      help="folder for the search, the best model and the reports")
+    tune.add_argument("--quiet", "-q", action="store_true", help="no per-trial progress")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``skbia`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str or None, default=None
+        The arguments after the program name; None reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 when the command failed with a reported error, 2 for
+        usage errors (from argparse).
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide TensorFlow's C++ log lines
+    module_name, function_name = _HANDLERS[args.command]
+    handler = getattr(importlib.import_module(module_name), function_name)
+    try:
+        return int(handler(args) or 0)
+    except (FileNotFoundError, ValueError, TypeError, ImportError) as error:
+        print(f"skbia {args.command}: error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,542 @@
+"""``CNNSearchCV``: skopt's ``BayesSearchCV`` made robust for CNN pipelines."""
+
+from __future__ import annotations
+
+import numbers
+import os
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+from sklearn.base import clone
+from sklearn.exceptions import FitFailedWarning
+from sklearn.metrics._scorer import _MultimetricScorer
+from sklearn.utils import check_random_state
+from skopt import BayesSearchCV
+from skopt.utils import eval_callbacks, point_asdict
+
+from skbia.tuning._parallel import _tensorflow_aware_backend
+from skbia.tuning._search_results import (
+    failed_rows,
+    pack_band_params,
+    results_to_rows,
+    rows_to_results,
+    score_names,
+)
+from skbia.utils import check_training_finite
+
+_CHECKPOINT_FORMAT = "skbia-search-checkpoint"
+_ALL_FAILED = "fits failed"
+
+
+class CNNSearchCV(BayesSearchCV):
+    """Bayesian search over a whole skbia pipeline across cross-validation folds.
+
+    A :class:`skopt.BayesSearchCV` with what tuning a CNN pipeline needs:
+
+    * ``trial_params`` are applied to every trial but not to the final refit,
+      e.g. trials train 10 epochs and the best pipeline is refitted with the
+      ``epochs`` set on ``estimator`` (pyBIA's ``train_epochs`` vs ``epochs``).
+    * A trial that fails (an exception, a NaN loss that makes the scorer fail)
+      scores ``error_score`` and the search goes on, even when every fold of
+      the trial failed (plain ``BayesSearchCV`` stops then). The Bayesian
+      optimizer is told the worst finite score seen so far for such trials.
+    * Per-band dimensions named ``<param>[0]``, ``<param>[1]``, ... are packed
+      into one list-valued parameter (``cnnclassifier__max_pixel``) before
+      ``set_params``: see :func:`skbia.tuning.build_search_space`.
+    * ``checkpoint`` saves the state after every step, and
+      ``fit(..., resume_from=...)`` continues an interrupted or finished search
+      without re-running its trials.
+    * With ``n_jobs`` > 1 on joblib's default process backend, workers get
+      TensorFlow's thread pools capped at ``cpu_count() // n_jobs`` threads.
+      Other joblib backends (e.g. ``dask``) are used as they are.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The pipeline to tune, e.g. ``make_pipeline(ImageAugmenter(...), CNNClassifier(...))``.
+        Its own parameter values are those of the final refit.
+    search_spaces : dict of str to skopt dimension
+        One search space (parameter name -> :class:`skopt.space.Dimension`),
+        e.g. from :func:`skbia.tuning.build_search_space`.
+    n_iter : int, default=50
+        Total number of trials (including those of a resumed search).
+    trial_params : dict or None, default=None
+        Parameter values used during the trials only, e.g.
+        ``{"cnnclassifier__epochs": 10}``.
+    checkpoint : str, path or None, default=None
+        If given, a file rewritten after every step with what is needed to
+        resume the search (``fit(..., resume_from=checkpoint)``).
+    scoring : str, callable, list, dict or None, default=None
+        As in scikit-learn; for imbalanced sets prefer ``"average_precision"``
+        or ``"roc_auc"`` to accuracy.
+    cv : int, cross-validation generator or iterable, default=None
+        As in scikit-learn; an integer gives stratified folds for classifiers.
+    refit : bool or str, default=True
+        Refit the best pipeline on the whole data (str: the metric to select
+        the best trial with when ``scoring`` has several).
+    optimizer_kwargs : dict or None, default=None
+        Passed to :class:`skopt.Optimizer` (e.g. ``{"n_initial_points": 5}``).
+    n_jobs : int, default=1
+        Number of fits (folds x points) run in parallel.
+    n_points : int, default=1
+        Number of trials asked from the optimizer at a time and run in parallel.
+    pre_dispatch : int or str, default="2*n_jobs"
+        As in scikit-learn.
+    random_state : int, RandomState or None, default=None
+        Seed of the optimizer's random draws.
+    error_score : "raise" or float, default=np.nan
+        Score of a fold whose fit fails; ``"raise"`` stops the search instead.
+    return_train_score : bool, default=False
+        Also score the training folds.
+    verbose : int, default=0
+        Verbosity of scikit-learn's search.
+
+    Attributes
+    ----------
+    cv_results_ : dict
+        One entry per trial in the order they ran, including the trials of a
+        resumed search and trials whose every fold failed. ``params`` holds the
+        values each trial ran with (``trial_params`` included).
+    best_index_ : int
+        Index of the best trial in ``cv_results_``.
+    best_score_ : float
+        Mean cross-validated score of the best trial.
+    best_params_ : dict
+        Tuned parameters of the best trial (``trial_params`` excluded).
+    best_estimator_ : estimator
+        ``estimator`` with ``best_params_`` refitted on the whole data (if ``refit``).
+    refit_time_ : float
+        Seconds spent refitting the best pipeline.
+    optimizer_results_ : list of OptimizeResult
+        skopt's record of the points tried and the objective (minus the score)
+        it was told; used by the plots and by ``resume_from``.
+    n_resumed_ : int
+        Number of trials taken over from ``resume_from`` (0 for a fresh search).
+
+    See Also
+    --------
+    skbia.tuning.build_search_space : Search space from pyBIA's switches.
+    skbia.tuning.search_summary : Text table of the best trials.
+    """
+
+    def __init__(
+        self,
+        estimator,
+        search_spaces: Mapping[str, Any],
+        *,
+        n_iter: int = 50,
+        trial_params: Mapping[str, Any] | None = None,
+        checkpoint: str | os.PathLike | None = None,
+        scoring=None,
+        cv=None,
+        refit: bool | str = True,
+        optimizer_kwargs: Mapping[str, Any] | None = None,
+        n_jobs: int | None = 1,
+        n_points: int = 1,
+        pre_dispatch: int | str = "2*n_jobs",
+        random_state=None,
+        error_score: str | float = np.nan,
+        return_train_score: bool = False,
+        verbose: int = 0,
+    ) -> None:
+        super().__init__(
+            estimator,
+            search_spaces,
+            optimizer_kwargs=optimizer_kwargs,
+            n_iter=n_iter,
+            scoring=scoring,
+            n_jobs=n_jobs,
+            n_points=n_points,
+            refit=refit,
+            cv=cv,
+            verbose=verbose,
+            pre_dispatch=pre_dispatch,
+            random_state=random_state,
+            error_score=error_score,
+            return_train_score=return_train_score,
+        )
+        self.trial_params = trial_params
+        self.checkpoint = checkpoint
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        X,
+        y=None,
+        *,
+        groups=None,
+        callback: Callable | Sequence[Callable] | None = None,
+        resume_from: Any = None,
+        **fit_params,
+    ) -> CNNSearchCV:
+        """Run the search, then refit the best pipeline with its full settings.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, height, width, channels)
+            Images.
+        y : array-like of shape (n_images,)
+            Labels.
+        groups : array-like or None, default=None
+            Group labels for group-aware ``cv`` splitters.
+        callback : callable or list of callables, default=None
+            skopt callbacks called after each step with the optimizer's
+            result; one returning True stops the search (see
+            :class:`~skbia.tuning.NoImprovementStopper`,
+            :class:`~skbia.tuning.ScoreThresholdStopper`,
+            :class:`skopt.callbacks.DeadlineStopper`).
+        resume_from : CNNSearchCV, str, path or None, default=None
+            A fitted search, a file written by :meth:`save`, or a
+            ``checkpoint`` file: its trials are kept and told to the optimizer
+            and only ``n_iter`` minus their number are run.
+        **fit_params : dict
+            Passed to the pipeline's ``fit``.
+
+        Returns
+        -------
+        self : CNNSearchCV
+            The fitted search.
+        """
+        space = self._single_space()
+        self._check_params()
+        history = _load_history(resume_from, sorted(space))
+        self.n_resumed_ = len(history["x_iters"]) if history else 0
+        if self.n_resumed_ >= self.n_iter:
+            raise ValueError(
+                f"The search to resume already ran {self.n_resumed_} trials and "
+                f"n_iter={self.n_iter}; raise n_iter to run more."
+            )
+        self._history = history
+        self._events: list[tuple[str, Any]] = []
+        self._latest_results: dict[str, Any] = {}
+        self._first_error: str | None = None
+
+        user_refit = self.refit
+        self._refit_metric = user_refit if isinstance(user_refit, str) else "score"
+        self.refit = False  # the refit below uses the full (non-trial) parameters
+        try:
+            with _tensorflow_aware_backend():
+                super().fit(X, y, groups=groups, callback=callback, **fit_params)
+        finally:
+            self.refit = user_refit
+
+        self.cv_results_ = self._merged_results()
+        self._history = None
+        self._events = []
+        self._latest_results = {}
+        ranks = self.cv_results_[f"rank_test_{self._refit_metric}"]
+        self.best_index_ = int(np.argmin(ranks))
+        self.best_score_ = float(
+            self.cv_results_[f"mean_test_{self._refit_metric}"][self.best_index_]
+        )
+        trial_keys = set(self.trial_params or {})
+        self.best_params_ = {
+            key: value
+            for key, value in self.cv_results_["params"][self.best_index_].items()
+            if key not in trial_keys
+        }
+        if self.refit:
+            self.best_estimator_ = clone(self.estimator).set_params(
+                **clone(self.best_params_, safe=False)
+            )
+            start = time.perf_counter()
+            self.best_estimator_.fit(X, y, **fit_params)
+            self.refit_time_ = time.perf_counter() - start
+        return self
+
+    def _check_params(self) -> None:
+        if callable(self.refit):
+            raise ValueError(
+                "CNNSearchCV needs refit=True, False or a metric name, not a callable."
+            )
+        multimetric = isinstance(self.scoring, (list, tuple, set, dict))
+        if multimetric and not isinstance(self.refit, str):
+            raise ValueError(
+                "With several scoring metrics, refit must name the one that guides "
+                f"the search; got refit={self.refit!r}."
+            )
+        if not (self.error_score == "raise" or isinstance(self.error_score, numbers.Real)):
+            raise ValueError(f"error_score must be 'raise' or a number; got {self.error_score!r}.")
+        if self.trial_params is not None and not isinstance(self.trial_params, Mapping):
+            raise TypeError(f"trial_params must be a dict or None; got {self.trial_params!r}.")
+        overlap = set(self.trial_params or {}) & set(pack_band_params(self._single_space()))
+        if overlap:
+            raise ValueError(
+                f"trial_params and search_spaces both set {sorted(overlap)}; "
+                "a parameter is either searched or fixed for the trials."
+            )
+
+    def _check_refit_for_multimetric(self, scores) -> None:
+        """Check the metric that guides the search (``refit`` is False while searching)."""
+        refit = self.refit if self.refit is not False else getattr(self, "_refit_metric", False)
+        if not (isinstance(refit, str) and refit in scores):
+            raise ValueError(
+                "For several scoring metrics, refit must name the one that guides the "
+                f"search, one of {sorted(scores)}; got {refit!r}."
+            )
+
+    def _single_space(self) -> dict[str, Any]:
+        space = self.search_spaces
+        if isinstance(space, list) and len(space) == 1 and isinstance(space[0], dict):
+            space = space[0]
+        if not isinstance(space, Mapping):
+            raise TypeError(
+                "CNNSearchCV takes one search space (a dict of parameter name -> "
+                "skopt dimension); use skopt.BayesSearchCV for several subspaces."
+            )
+        return dict(space)
+
+    # --------------------------------------------------------- the search
+    def _run_search(self, evaluate_candidates) -> None:
+        space = self._single_space()
+        self.optimizer_kwargs_["random_state"] = check_random_state(self.random_state)
+        optimizer = self._make_optimizer(space)
+        self.optimizers_ = [optimizer]
+        self._told_scores: list[float] = []
+        self._pending: list[tuple[list, float]] = []
+        result = None
+        if self._history:
+            xs = [list(x) for x in self._history["x_iters"]]
+            result = optimizer.tell(xs, [float(v) for v in self._history["func_vals"]])
+            self._told_scores.extend(-float(v) for v in self._history["func_vals"])
+            for _ in xs:  # continue the random sequence instead of repeating it
+                optimizer.space.rvs(random_state=optimizer.rng)
+
+        n_left = self.n_iter - self.n_resumed_
+        while n_left > 0:
+            n_points = min(n_left, self.n_points)
+            result = self._safe_step(space, optimizer, evaluate_candidates, n_points) or result
+            n_left -= n_points
+            if self.checkpoint is not None:
+                self._write_checkpoint(optimizer)
+            if result is not None and eval_callbacks(self._callbacks, result):
+                break
+        if not optimizer.Xi or not any(kind == "ok" for kind, _ in self._events):
+            n_trials = sum(len(candidates) for _, candidates in self._events)
+            raise ValueError(
+                f"All {n_trials} trials of the search failed or scored NaN; there is "
+                f"no best pipeline. First error:\n{self._first_error or 'non-finite scores'}"
+            )
+        self._optim_results = [optimizer.get_result()]
+
+    def _safe_step(self, space, optimizer, evaluate_candidates, n_points):
+        # ask(n_points=1) would fit the surrogate on a copy of the optimizer and
+        # again for a "constant liar" point: several times the cost of ask().
+        points = [optimizer.ask()] if n_points == 1 else optimizer.ask(n_points=n_points)
+        points = [[np.array(v).item() for v in point] for point in points]
+        candidates = [
+            {**pack_band_params(point_asdict(space, point)), **dict(self.trial_params or {})}
+            for point in points
+        ]
+        try:
+            results = evaluate_candidates(candidates)
+        except ValueError as error:
+            if self.error_score == "raise" or _ALL_FAILED not in str(error):
+                raise
+            self._first_error = self._first_error or str(error)
+            self._events.append(("failed", candidates))
+            warnings.warn(
+                f"Trial(s) {candidates} failed on every fold and score "
+                f"error_score={self.error_score}; the search goes on. {error}",
+                FitFailedWarning,
+                stacklevel=2,
+            )
+            scores = [float(self.error_score)] * n_points
+        else:
+            self._latest_results = results
+            self._events.append(("ok", candidates))
+            key = self._score_key(results)
+            scores = [float(s) for s in results[key][-n_points:]]
+        return self._tell(optimizer, points, scores)
+
+    def _score_key(self, results: Mapping[str, Any]) -> str:
+        key = f"mean_test_{self._refit_metric}"
+        if key not in results:
+            names = score_names(results)
+            if len(names) != 1:
+                raise ValueError(
+                    f"Cannot tell which of the scores {names} guides the search; "
+                    "set refit to one of them."
+                )
+            self._refit_metric = names[0]
+            key = f"mean_test_{names[0]}"
+        return key
+
+    def _tell(self, optimizer, points, scores):
+        """Tell the optimizer minus each score; failed trials get the worst score seen."""
+        self._pending.extend(zip(points, scores, strict=True))
+        finite = [s for s in [*self._told_scores, *(s for _, s in self._pending)] if np.isfinite(s)]
+        if not finite:
+            # Nothing to compare failures with yet: keep them pending, and drop
+            # skopt's cache of asked points so that the next ask draws new ones.
+            optimizer.cache_ = {}
+            return None
+        worst = min(finite)
+        xs = [point for point, _ in self._pending]
+        ys = [-(score if np.isfinite(score) else worst) for _, score in self._pending]
+        self._told_scores.extend(-y for y in ys)
+        self._pending = []
+        return optimizer.tell(xs, ys)
+
+    def _get_scorers(self):
+        """Wrap each scorer so that a diverged network fails its score cleanly."""
+        scorers, refit_metric = super()._get_scorers()
+        if isinstance(scorers, _MultimetricScorer):
+            scorers._scorers = {
+                name: _DivergenceGuard(scorer) for name, scorer in scorers._scorers.items()
+            }
+        else:
+            scorers = _DivergenceGuard(scorers)
+        return scorers, refit_metric
+
+    # ------------------------------------------------------------ results
+    def _merged_results(self) -> dict[str, Any]:
+        rows = list(results_to_rows(self._history["cv_results"])) if self._history else []
+        latest = self._latest_results
+        names = score_names(latest) or [self._refit_metric]
+        sklearn_rows = iter(results_to_rows(latest)) if latest else iter(())
+        n_splits = getattr(self, "n_splits_", 0)
+        for kind, candidates in self._events:
+            if kind == "ok":
+                rows.extend(next(sklearn_rows) for _ in candidates)
+            else:
+                rows.extend(
+                    failed_rows(
+                        candidates,
+                        score_names=names,
+                        n_splits=n_splits,
+                        error_score=float(self.error_score),
+                        return_train_score=self.return_train_score,
+                    )
+                )
+        return rows_to_results(rows)
+
+    def _write_checkpoint(self, optimizer) -> None:
+        told = optimizer.get_result() if optimizer.Xi else None
+        state = {
+            "format": _CHECKPOINT_FORMAT,
+            "space": sorted(self._single_space()),
+            "x_iters": list(told.x_iters) if told else [],
+            "func_vals": list(told.func_vals) if told else [],
+            "cv_results": self._merged_results(),
+        }
+        # trials still pending (no finite score yet) are not resumable: drop their rows
+        n_told = len(state["x_iters"])
+        if len(state["cv_results"]["params"]) != n_told:
+            state["cv_results"] = rows_to_results(results_to_rows(state["cv_results"])[:n_told])
+        _atomic_dump(state, Path(self.checkpoint))
+
+    # -------------------------------------------------------- save / load
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the fitted search (results, optimizer state, refitted pipeline) to one file.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write (joblib format, compressed).
+        """
+        if not hasattr(self, "cv_results_"):
+            raise ValueError("This CNNSearchCV is not fitted yet; call fit before save.")
+        _atomic_dump(self, Path(path))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> CNNSearchCV:
+        """Load a search saved with :meth:`save`.
+
+        Only load files you trust: the format is pickle-based.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File written by :meth:`save`.
+
+        Returns
+        -------
+        search : CNNSearchCV
+            The fitted search; ``search.best_estimator_`` predicts at once.
+        """
+        obj = joblib.load(path)
+        if not isinstance(obj, cls):
+            raise ValueError(
+                f"{os.fspath(path)!r} does not hold a saved {cls.__name__} "
+                f"(found {type(obj).__name__})."
+            )
+        return obj
+
+
+class _DivergenceGuard:
+    """Scorer wrapper that raises when the fitted network's training loss ended non-finite.
+
+    A Keras model whose loss went NaN keeps NaN weights and predicts NaN
+    probabilities without complaint; some metrics then fail (ROC AUC) but
+    others silently return a number (accuracy of an all-one-class guess).
+    Raising here makes every metric score ``error_score`` for such a trial.
+    (:class:`~skbia.CNNClassifier` already raises in ``fit``; this covers
+    other Keras estimators, e.g. a plain scikeras ``KerasClassifier``.)
+    """
+
+    def __init__(self, scorer: Callable) -> None:
+        self.scorer = scorer
+
+    def __call__(self, estimator, *args, **kwargs):
+        final = estimator
+        while hasattr(final, "steps"):
+            final = final.steps[-1][1]
+        check_training_finite(getattr(final, "history_", None))
+        return self.scorer(estimator, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.scorer!r})"
+
+
+def _atomic_dump(obj: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        joblib.dump(obj, tmp, compress=3)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load_history(source: Any, space_keys: list[str]) -> dict[str, Any] | None:
+    """Trials of an earlier search, as x_iters, func_vals and cv_results."""
+    if source is None:
+        return None
+    if isinstance(source, (str, os.PathLike)):
+        if not Path(source).exists():
+            raise FileNotFoundError(f"No saved search or checkpoint at {os.fspath(source)!r}.")
+        source = joblib.load(source)
+    if isinstance(source, CNNSearchCV):
+        if not hasattr(source, "cv_results_"):
+            raise ValueError("resume_from is a CNNSearchCV that was never fitted.")
+        result = source.optimizer_results_[0]
+        state = {
+            "space": sorted(source._single_space()),
+            "x_iters": list(result.x_iters),
+            "func_vals": list(result.func_vals),
+            "cv_results": source.cv_results_,
+        }
+    elif isinstance(source, Mapping) and source.get("format") == _CHECKPOINT_FORMAT:
+        state = dict(source)
+    else:
+        raise ValueError(
+            "resume_from must be a fitted CNNSearchCV, a file written by CNNSearchCV.save "
+            f"or a checkpoint file; got {type(source).__name__}."
+        )
+    if state["space"] != space_keys:
+        raise ValueError(
+            "The search to resume used a different search space: "
+            f"{state['space']} vs {space_keys}."
+        )
+    if len(state["x_iters"]) != len(state["cv_results"]["params"]):
+        raise ValueError("Inconsistent saved search: trial counts of optimizer and results differ.")
+    return state

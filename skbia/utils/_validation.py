@@ -1,0 +1,225 @@
+"""Validation of image arrays and labels shared by every skbia estimator.
+
+scikit-learn's and imbalanced-learn's own validators reject 4-d arrays, so
+skbia validates images itself. Every check raises an error that names the
+problem; nothing is silently changed except the documented conversion of
+pixel values to native-endian ``float32``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+_MAX_LISTED = 10
+
+
+def _list_indices(indices: np.ndarray) -> str:
+    shown = ", ".join(str(int(i)) for i in indices[:_MAX_LISTED])
+    more = len(indices) - _MAX_LISTED
+    return f"[{shown}{', ...' if more > 0 else ''}]"
+
+
+def check_images(
+    X,
+    *,
+    name: str = "X",
+    fill_value: float | None = None,
+    n_channels: int | None = None,
+    min_size: int | Sequence[int] | None = None,
+    min_size_name: str = "image_size",
+) -> np.ndarray:
+    """Validate a stack of images and return it as native ``float32`` (n, H, W, C).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, H, W) or (n, H, W, C)
+        Images, any real dtype and byte order (e.g. big-endian ``>f4`` from FITS).
+        A 3-d array means single-channel images.
+    name : str, default="X"
+        Name used in error messages.
+    fill_value : float or None, default=None
+        If None, NaN or infinite pixels raise ``ValueError`` naming the
+        offending images. If a number, such pixels are replaced by it in the
+        returned copy (the caller's array is never modified).
+    n_channels : int or None, default=None
+        If given, the number of channels the images must have.
+    min_size : int, (int, int) or None, default=None
+        If given, the minimum height and width of the images.
+    min_size_name : str, default="image_size"
+        Name of the parameter that asked for ``min_size``, for the error message.
+
+    Returns
+    -------
+    images : ndarray of shape (n, H, W, C), dtype float32
+        The validated images. It is the input itself when that already was a
+        native float32 4-d array without non-finite pixels.
+
+    Raises
+    ------
+    ValueError
+        Wrong number of dimensions, no images, channel mismatch, images smaller
+        than ``min_size``, or non-finite pixels without ``fill_value``.
+    TypeError
+        Non-numeric (object, string, complex) pixel values.
+    """
+    array = np.asarray(X)
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numeric pixel values; got dtype {array.dtype}."
+        )
+    if array.ndim == 3:
+        array = array[..., np.newaxis]
+    elif array.ndim != 4:
+        raise ValueError(
+            f"{name} must be a 3-d (n_images, height, width) or 4-d "
+            f"(n_images, height, width, channels) array; got ndim={array.ndim} "
+            f"with shape {array.shape}."
+        )
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} contains no images (shape {array.shape}).")
+    if min(array.shape[1:]) == 0:
+        raise ValueError(f"{name} has an empty image dimension (shape {array.shape}).")
+    if n_channels is not None and array.shape[-1] != n_channels:
+        raise ValueError(
+            f"{name} has {array.shape[-1]} channel(s) but {n_channels} were expected "
+            f"(the number of channels seen during fit)."
+        )
+    if min_size is not None:
+        min_h, min_w = (min_size, min_size) if np.isscalar(min_size) else tuple(min_size)
+        height, width = array.shape[1:3]
+        if height < min_h or width < min_w:
+            raise ValueError(
+                f"{name} holds {height}x{width} pixel images, smaller than "
+                f"{min_size_name}={min_size}; the crop cannot be larger than the image."
+            )
+
+    images = array.astype(np.float32, copy=False)
+    finite = np.isfinite(images).all(axis=(1, 2, 3))
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        if fill_value is None:
+            raise ValueError(
+                f"{name} has non-finite pixels (NaN or inf) in {len(bad)} of "
+                f"{len(images)} images, at indices {_list_indices(bad)}. Clean or mask "
+                f"them, or pass fill_value=<number> to replace them explicitly."
+            )
+        images = np.where(np.isfinite(images), images, np.float32(fill_value))
+    return images
+
+
+def check_labels(y, n_samples: int, *, min_classes: int = 2) -> np.ndarray:
+    """Validate class labels for ``n_samples`` images.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels of any type scikit-learn accepts.
+    n_samples : int
+        Number of images the labels belong to.
+    min_classes : int, default=2
+        The minimum number of distinct classes.
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,)
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not 1-d, its length differs from ``n_samples``, it holds
+        missing values, or it has fewer than ``min_classes`` classes.
+    """
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels.ravel()
+    if labels.ndim != 1:
+        raise ValueError(f"y must be 1-d (one label per image); got shape {labels.shape}.")
+    if len(labels) != n_samples:
+        raise ValueError(
+            f"X and y have inconsistent lengths: {n_samples} images but {len(labels)} labels."
+        )
+    if labels.dtype.kind == "f" and not np.isfinite(labels).all():
+        raise ValueError("y contains NaN or infinite labels.")
+    classes = np.unique(labels)
+    if len(classes) < min_classes:
+        raise ValueError(
+            f"y has {len(classes)} class(es) ({', '.join(map(str, classes))}); "
+            f"at least {min_classes} are needed to train a classifier."
+        )
+    return labels
+
+
+def check_training_finite(history) -> None:
+    """Raise when the last training loss recorded in a Keras history is NaN or infinite.
+
+    A network whose loss diverged keeps non-finite weights and predicts NaN or
+    one constant probability without complaint; it must not look usable.
+
+    Parameters
+    ----------
+    history : mapping or None
+        A Keras/scikeras ``history_`` (metric name -> values per epoch).
+        Anything without a ``"loss"`` entry passes.
+
+    Raises
+    ------
+    FloatingPointError
+        If the last recorded training loss is not finite.
+    """
+    if not isinstance(history, Mapping):
+        return
+    losses = np.asarray(history.get("loss", ()), dtype=float)
+    if losses.size and not np.isfinite(losses[-1]):
+        raise FloatingPointError(
+            f"Training diverged: the training loss became {losses[-1]} in epoch "
+            f"{losses.size}, so the network's weights are no longer finite. Lower "
+            "learning_rate, pick another optimizer, or check the pixel scaling "
+            "(normalize, min_pixel, max_pixel)."
+        )
+
+
+def check_binary_scores(y_true, y_score, pos_label) -> tuple[np.ndarray, np.ndarray]:
+    """Validate binary labels and scores and return (0/1 positives, float scores).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        True labels, containing both ``pos_label`` and at least one other label.
+    y_score : array-like of shape (n,)
+        Finite scores, higher meaning more likely positive.
+    pos_label : object
+        The label of the positive class.
+
+    Returns
+    -------
+    positive : ndarray of shape (n,), int
+        1 where ``y_true == pos_label``, else 0.
+    y_score : ndarray of shape (n,), float
+
+    Raises
+    ------
+    ValueError
+        If either array is not 1-d, their lengths differ, a score is not
+        finite, or only one class is present.
+    """
+    y_true = np.asarray(y_true)
+    y_score = np.asarray(y_score, dtype=float)
+    if y_true.ndim != 1 or y_score.ndim != 1:
+        raise ValueError(
+            f"y_true and y_score must be 1-d; got shapes {y_true.shape} and {y_score.shape}."
+        )
+    if len(y_true) != len(y_score):
+        raise ValueError(
+            f"y_true and y_score have inconsistent lengths: {len(y_true)} and {len(y_score)}."
+        )
+    if not np.isfinite(y_score).all():
+        raise ValueError("y_score contains NaN or infinite scores.")
+    positive = y_true == pos_label
+    if positive.all() or not positive.any():
+        raise ValueError(
+            f"y_true must contain both positives (pos_label={pos_label!r}) and negatives; "
+            f"got {int(positive.sum())} positives among {len(y_true)} labels."
+        )
+    return positive.astype(int), y_score

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from skbia.architectures.alexnet import build_alexnet
+from skbia.architectures.compact import build_compact
 from skbia.architectures.resnet18 import build_resnet18
 from skbia.architectures.vgg16 import build_vgg16
 
 __all__ = [
     "ARCHITECTURES",
     "build_alexnet",
+    "build_compact",
     "build_resnet18",
     "build_vgg16",
     "get_architecture",
@@ -26,6 +28,7 @@ ARCHITECTURES: dict[str, Callable] = {
     "alexnet": build_alexnet,
     "vgg16": build_vgg16,
     "resnet18": build_resnet18,
+    "compact": build_compact,
 }
 
 
@@ -35,12 +38,12 @@ def get_architecture(arch: str | Callable) -> Callable:
     Parameters
     ----------
     arch : str or callable
-        ``"alexnet"``, ``"vgg16"`` or ``"resnet18"``, or a user builder. A
-        builder is called as ``builder(inputs, pooling=..., regularizer=...,
-        conv_activation=..., dense_activation=..., conv_initializer=...,
-        dense_initializer=..., dropout=..., filter_scale=..., **model_kwargs)``
-        with the preprocessed image tensor and must return the feature tensor
-        (everything but the output layer).
+        ``"alexnet"``, ``"vgg16"``, ``"resnet18"`` or ``"compact"``, or a user
+        builder. A builder is called as ``builder(inputs, pooling=...,
+        regularizer=..., conv_activation=..., dense_activation=...,
+        conv_initializer=..., dense_initializer=..., dropout=...,
+        filter_scale=..., **model_kwargs)`` with the preprocessed image tensor
+        and must return the feature tensor (everything but the output layer).
 
     Returns
     -------

@@ -17,11 +17,17 @@ import numpy as np
 from keras import ops
 
 __all__ = [
+    "SCALINGS",
+    "AsinhStretch",
     "LocalResponseNormalization",
     "MinMaxScaling",
     "MinPooling2D",
+    "SqrtStretch",
     "build_preprocessing",
 ]
+
+#: Pixel scalings :func:`build_preprocessing` can put at the start of a model.
+SCALINGS: tuple[str, ...] = ("minmax", "asinh", "sqrt", "none")
 
 
 def _as_float_list(value: float | Sequence[float], name: str) -> float | list[float]:
@@ -46,6 +52,29 @@ def _as_float_list(value: float | Sequence[float], name: str) -> float | list[fl
             f"{name} must be a number or a 1-d sequence with one value per band; got {value!r}."
         )
     return values
+
+
+def _check_band_count(value: float | list[float], name: str, n_channels: int | None) -> None:
+    """Raise if a per-band list does not have one value per channel."""
+    if isinstance(value, list) and len(value) != 1 and n_channels is not None:
+        if len(value) != n_channels:
+            raise ValueError(
+                f"{name} has {len(value)} values but the images have {n_channels} "
+                f"channel(s); give one value per channel or a single number."
+            )
+
+
+def _positive_float(value: Any, name: str) -> float:
+    """Return ``value`` as a float if it is a finite positive number, else raise."""
+    if isinstance(value, (bool, np.bool_)) or np.ndim(value) != 0:
+        raise ValueError(f"{name} must be a finite positive number; got {value!r}.")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a finite positive number; got {value!r}.") from None
+    if not (np.isfinite(number) and number > 0):
+        raise ValueError(f"{name} must be a finite positive number; got {value!r}.")
+    return number
 
 
 @keras.saving.register_keras_serializable(package="skbia")
@@ -112,14 +141,8 @@ class MinMaxScaling(keras.layers.Layer):
 
     def build(self, input_shape: tuple[int | None, ...]) -> None:
         """Check that per-band values match the number of channels."""
-        n_channels = input_shape[-1]
         for name, value in (("min_pixel", self.min_pixel), ("max_pixel", self.max_pixel)):
-            if isinstance(value, list) and len(value) != 1 and n_channels is not None:
-                if len(value) != n_channels:
-                    raise ValueError(
-                        f"{name} has {len(value)} values but the images have {n_channels} "
-                        f"channel(s); give one value per channel or a single number."
-                    )
+            _check_band_count(value, name, input_shape[-1])
         super().build(input_shape)
 
     def call(self, inputs):
@@ -138,6 +161,153 @@ class MinMaxScaling(keras.layers.Layer):
         config = super().get_config()
         config.update({"min_pixel": self.min_pixel, "max_pixel": self.max_pixel})
         return config
+
+
+class _Stretch(keras.layers.Layer):
+    """Base of the noise-aware stretches: per-band ``softening``, ``factor``, ``normalizer``."""
+
+    def __init__(
+        self,
+        softening: float | Sequence[float] = 1.0,
+        factor: float = 1.0,
+        normalizer: float = 1.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.softening = _as_float_list(softening, "softening")
+        values = np.atleast_1d(np.asarray(self.softening, dtype=float))
+        if not (np.all(np.isfinite(values)) and np.all(values > 0)):
+            raise ValueError(
+                f"softening must be finite and positive in every band; got {self.softening!r}."
+            )
+        self.factor = _positive_float(factor, "factor")
+        self.normalizer = _positive_float(normalizer, "normalizer")
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        """Check that the per-band softening matches the number of channels."""
+        _check_band_count(self.softening, "softening", input_shape[-1])
+        super().build(input_shape)
+
+    def _scaled(self, inputs):
+        """Return ``inputs / (factor * softening)``, band by band."""
+        softening = ops.convert_to_tensor(self.softening, dtype=self.compute_dtype)
+        inputs = ops.cast(inputs, self.compute_dtype)
+        return inputs / (softening * self.factor)
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        """Return ``input_shape`` (the stretch is element-wise)."""
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        """Return the layer configuration."""
+        config = super().get_config()
+        config.update(
+            {"softening": self.softening, "factor": self.factor, "normalizer": self.normalizer}
+        )
+        return config
+
+
+@keras.saving.register_keras_serializable(package="skbia")
+class AsinhStretch(_Stretch):
+    """Noise-aware inverse hyperbolic sine stretch, band by band.
+
+    ``output = asinh(x / (factor * softening)) / normalizer``, with one
+    ``softening`` value per band (last axis). The stretch is linear,
+    ``output ~ x / (factor * softening * normalizer)``, for pixels within
+    the noise and logarithmic for bright ones, so a faint arc a few times the
+    sky noise and a galaxy core thousands of times brighter both stay
+    visible (Lupton, Gunn & Szalay 1999). With ``softening`` the background
+    noise of each band (see :func:`skbia.utils.estimate_background_noise`),
+    noise pixels map to about ``[-1, 1]`` and a core at ``10**4`` times the
+    noise to about 10. The images should be background subtracted (sky level
+    near 0).
+
+    The function is strictly increasing, odd (``f(-x) = -f(x)``), finite for
+    every finite input (negative and zero pixels included) and shape-preserving.
+
+    Parameters
+    ----------
+    softening : float or sequence of float, default=1.0
+        The pixel value (in input units) where the stretch turns from linear
+        to logarithmic: one number for all bands, or one value per band.
+        Must be finite and positive.
+    factor : float, default=1.0
+        Multiplies ``softening`` (the ``k`` of ``asinh(x / (k * sigma))``).
+    normalizer : float, default=1.0
+        Divides the output, e.g. to bring typical values to order 1.
+    **kwargs
+        Standard Keras layer arguments (``name``, ``dtype``, ...).
+
+    Raises
+    ------
+    ValueError
+        If a value is not finite and positive, or (at build time) if a
+        per-band ``softening`` does not have one value per input channel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbia.architectures.layers import AsinhStretch
+    >>> layer = AsinhStretch(softening=[1.0, 10.0])
+    >>> out = np.asarray(layer(np.array([[[[0.0, 10.0]]]], dtype="float32"))).ravel()
+    >>> [round(float(v), 4) for v in out]
+    [0.0, 0.8814]
+    """
+
+    def call(self, inputs):
+        """Stretch ``inputs`` band by band."""
+        return ops.arcsinh(self._scaled(inputs)) / self.normalizer
+
+
+@keras.saving.register_keras_serializable(package="skbia")
+class SqrtStretch(_Stretch):
+    """Noise-aware signed square-root stretch, band by band.
+
+    ``output = 2 * sign(x) * (sqrt(1 + |x| / s) - 1) / normalizer`` with
+    ``s = factor * softening`` (one ``softening`` value per band, last axis).
+    Like :class:`AsinhStretch` it is linear near zero, ``output ~ x / s``
+    for ``|x| << s``, so the noise is not amplified and the derivative is
+    finite at 0; for ``|x| >> s`` it grows as ``2 * sqrt(|x| / s)``, a
+    gentler compression of bright pixels than the logarithm.
+
+    The function is strictly increasing, odd, finite for every finite input
+    (negative and zero pixels included) and shape-preserving.
+
+    Parameters
+    ----------
+    softening : float or sequence of float, default=1.0
+        The pixel value (in input units) where the stretch turns from linear
+        to square root: one number for all bands, or one value per band,
+        typically the background noise
+        (:func:`skbia.utils.estimate_background_noise`). Finite and positive.
+    factor : float, default=1.0
+        Multiplies ``softening``.
+    normalizer : float, default=1.0
+        Divides the output.
+    **kwargs
+        Standard Keras layer arguments (``name``, ``dtype``, ...).
+
+    Raises
+    ------
+    ValueError
+        If a value is not finite and positive, or (at build time) if a
+        per-band ``softening`` does not have one value per input channel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbia.architectures.layers import SqrtStretch
+    >>> layer = SqrtStretch(softening=1.0)
+    >>> np.asarray(layer(np.array([[[[-3.0, 0.0, 8.0]]]], dtype="float32"))).ravel().tolist()
+    [-2.0, 0.0, 4.0]
+    """
+
+    def call(self, inputs):
+        """Stretch ``inputs`` band by band."""
+        scaled = self._scaled(inputs)
+        # 2 * (sqrt(1 + u) - 1) written as 2u / (sqrt(1 + u) + 1): no cancellation for small u
+        magnitude = 2.0 * ops.abs(scaled) / (ops.sqrt(1.0 + ops.abs(scaled)) + 1.0)
+        return ops.sign(scaled) * magnitude / self.normalizer
 
 
 @keras.saving.register_keras_serializable(package="skbia")
@@ -269,8 +439,10 @@ def build_preprocessing(
     normalize: bool = True,
     min_pixel: float | Sequence[float] = 0.0,
     max_pixel: float | Sequence[float] = 100.0,
+    scaling: str = "minmax",
+    softening: float | Sequence[float] | None = None,
 ):
-    """Apply skbia's in-model preprocessing: centre crop, then min-max scaling.
+    """Apply skbia's in-model preprocessing: centre crop, then pixel scaling.
 
     Parameters
     ----------
@@ -281,9 +453,28 @@ def build_preprocessing(
         (:class:`keras.layers.CenterCrop`, layer name ``"center_crop"``).
         None keeps the full image. The crop must not be larger than the input.
     normalize : bool, default=True
-        Whether to add :class:`MinMaxScaling` (layer name ``"min_max_scaling"``).
+        Whether to scale the pixels at all. ``False`` adds no scaling layer
+        (and then ``scaling`` must be ``"minmax"`` or ``"none"``).
     min_pixel, max_pixel : float or sequence of float
         Clip limits of :class:`MinMaxScaling`, one number or one per band.
+        Used only by ``scaling="minmax"``.
+    scaling : {"minmax", "asinh", "sqrt", "none"}, default="minmax"
+        The pixel scaling:
+
+        - ``"minmax"``: per-band clip to ``[min_pixel, max_pixel]`` and scale
+          to [0, 1] (:class:`MinMaxScaling`, layer name ``"min_max_scaling"``);
+        - ``"asinh"``: ``asinh(x / softening)`` per band
+          (:class:`AsinhStretch`, layer name ``"asinh_stretch"``);
+        - ``"sqrt"``: softened signed square root per band
+          (:class:`SqrtStretch`, layer name ``"sqrt_stretch"``);
+        - ``"none"``: no scaling layer.
+
+        The two stretches keep faint features a few times the noise visible
+        next to bright cores, which a linear scaling compresses to nearly 0.
+    softening : float, sequence of float or None, default=None
+        Softening of ``"asinh"`` and ``"sqrt"``, one number or one per band,
+        typically :func:`skbia.utils.estimate_background_noise` of the
+        training images. Required by those two scalings, ignored by the others.
 
     Returns
     -------
@@ -294,8 +485,33 @@ def build_preprocessing(
     ------
     ValueError
         If ``image_size`` is invalid or larger than the (known) input size,
-        or if the pixel limits are invalid.
+        if the pixel limits or the softening are invalid, if ``scaling`` is
+        unknown, if ``"asinh"`` or ``"sqrt"`` is asked for without
+        ``softening`` or together with ``normalize=False``.
+
+    Examples
+    --------
+    >>> import keras
+    >>> from skbia.architectures.layers import build_preprocessing
+    >>> inputs = keras.Input((100, 100, 3))
+    >>> x = build_preprocessing(inputs, image_size=64, scaling="asinh",
+    ...                         softening=[0.02, 0.03, 0.05])
+    >>> tuple(x.shape)
+    (None, 64, 64, 3)
     """
+    if not isinstance(scaling, str) or scaling not in SCALINGS:
+        raise ValueError(f"scaling must be one of {SCALINGS}; got {scaling!r}.")
+    if not normalize and scaling not in ("minmax", "none"):
+        raise ValueError(
+            f"normalize=False turns pixel scaling off, which contradicts scaling={scaling!r}; "
+            "pass normalize=True to use it, or scaling='none'."
+        )
+    stretch = {"asinh": AsinhStretch, "sqrt": SqrtStretch}.get(scaling)
+    if stretch is not None and softening is None:
+        raise ValueError(
+            f"scaling={scaling!r} needs softening: the background noise of each band, e.g. "
+            "skbia.utils.estimate_background_noise(X_train)."
+        )
     x = inputs
     if image_size is not None:
         height, width = _crop_size(image_size)
@@ -308,6 +524,8 @@ def build_preprocessing(
                 f"({in_height}x{in_width}); the centre crop cannot enlarge images."
             )
         x = keras.layers.CenterCrop(height, width, name="center_crop")(x)
-    if normalize:
+    if normalize and scaling == "minmax":
         x = MinMaxScaling(min_pixel=min_pixel, max_pixel=max_pixel, name="min_max_scaling")(x)
+    elif stretch is not None:
+        x = stretch(softening=softening, name=f"{scaling}_stretch")(x)
     return x

@@ -9,6 +9,7 @@ these names from :mod:`skbia.utils`, never from its private modules.
 from __future__ import annotations
 
 from skbia.utils._checks import check_count, check_positive_int, is_integer, is_real
+from skbia.utils._noise import estimate_background_noise
 from skbia.utils._random_state import seed_from_random_state, seed_sequence
 from skbia.utils._validation import (
     check_binary_scores,
@@ -24,6 +25,7 @@ __all__ = [
     "check_labels",
     "check_positive_int",
     "check_training_finite",
+    "estimate_background_noise",
     "is_integer",
     "is_real",
     "seed_from_random_state",

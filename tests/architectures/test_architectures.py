@@ -8,6 +8,7 @@ keras = pytest.importorskip("keras")
 from skbia.architectures import (  # noqa: E402
     ARCHITECTURES,
     build_alexnet,
+    build_compact,
     build_resnet18,
     build_vgg16,
     get_architecture,
@@ -33,8 +34,9 @@ def _layer_types(model):
 
 
 def test_registry_and_lookup():
-    assert set(ARCHITECTURES) == {"alexnet", "vgg16", "resnet18"}
+    assert set(ARCHITECTURES) == {"alexnet", "vgg16", "resnet18", "compact"}
     assert get_architecture("alexnet") is build_alexnet
+    assert get_architecture("compact") is build_compact
     assert get_architecture("vgg16") is build_vgg16
     assert get_architecture("resnet18") is build_resnet18
 
@@ -46,11 +48,13 @@ def test_registry_and_lookup():
 
 @pytest.mark.parametrize("arch", ["AlexNet", "resnet50", None])
 def test_unknown_architecture(arch):
-    with pytest.raises(ValueError, match="valid names are 'alexnet', 'vgg16', 'resnet18'"):
+    with pytest.raises(
+        ValueError, match="valid names are 'alexnet', 'vgg16', 'resnet18', 'compact'"
+    ):
         get_architecture(arch)
 
 
-@pytest.mark.parametrize("name", ["alexnet", "vgg16", "resnet18"])
+@pytest.mark.parametrize("name", ["alexnet", "vgg16", "resnet18", "compact"])
 def test_same_generic_keywords(name):
     generic = [
         "pooling",
@@ -70,7 +74,7 @@ def test_same_generic_keywords(name):
         assert param.default is None or np.ndim(param.default) == 0
 
 
-@pytest.mark.parametrize("name", ["alexnet", "vgg16", "resnet18"])
+@pytest.mark.parametrize("name", ["alexnet", "vgg16", "resnet18", "compact"])
 def test_builds_and_trains_one_epoch_on_tiny_images(name):
     keras.utils.set_random_seed(0)
     model = _model(ARCHITECTURES[name], filter_scale=TINY)
@@ -145,7 +149,7 @@ def test_generic_pooling_applies_everywhere(pooling):
     assert all(type(layer) is expected for layer in pools)
 
 
-@pytest.mark.parametrize("builder", [build_alexnet, build_vgg16, build_resnet18])
+@pytest.mark.parametrize("builder", [build_alexnet, build_vgg16, build_resnet18, build_compact])
 def test_regularizer_choice(builder):
     bn = _layer_types(_model(builder, filter_scale=TINY, regularizer="batch_norm"))
     lrn = _layer_types(_model(builder, filter_scale=TINY, regularizer="local_response"))
@@ -184,6 +188,83 @@ def test_resnet18_layout_and_keywords():
     assert custom.get_layer("dense_1").units == 4
     assert len([la for la in custom.layers if isinstance(la, keras.layers.Add)]) == 7
     assert custom.get_layer("dropout").rate == 0.2
+
+
+def test_compact_layout_defaults_and_weight_count():
+    model = _model(build_compact, input_shape=(64, 64, 3))
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [layer.filters for layer in convs] == [16, 16, 32, 32, 64, 64, 128, 128]
+    assert all(layer.kernel_size == (3, 3) and not layer.use_bias for layer in convs)
+    # conv -> batch norm -> activation
+    names = [layer.name for layer in model.layers]
+    i = names.index("block1_conv1")
+    assert names[i : i + 3] == ["block1_conv1", "block1_conv1_bn", "block1_conv1_act"]
+    # 64 -> 32 -> 16 -> 8 -> 4, then global average pooling
+    assert model.get_layer("block4_pool").output.shape[1:] == (4, 4, 128)
+    assert model.layers[-3].name == "avg_pool" and model.get_layer("dropout").rate == 0.3
+    # 293,040 conv weights + 1,920 batch-norm values + 129 in the output layer
+    assert model.count_params() == 295_089 < 1_000_000
+    n_trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert n_trainable == 294_129
+    # the count does not depend on the image size (global pooling)
+    assert _model(build_compact, input_shape=(100, 100, 3)).count_params() == 295_089
+    alexnet = _model(build_alexnet, input_shape=(64, 64, 3))
+    assert alexnet.count_params() > 50 * model.count_params()
+
+
+def test_compact_keywords_change_layers():
+    model = _model(
+        build_compact,
+        filters_2=24,
+        kernel_size_3=5,
+        strides_1=2,
+        convs_4=1,
+        pooling_2="min",
+        pool_size_3=3,
+        dense_units_1=32,
+        dropout=0.0,
+        regularizer=None,
+    )
+    assert model.get_layer("block2_conv2").filters == 24
+    assert model.get_layer("block3_conv1").kernel_size == (5, 5)
+    assert model.get_layer("block1_conv1").strides == (2, 2)
+    assert model.get_layer("block1_conv2").strides == (1, 1)
+    assert model.get_layer("block1_conv1").use_bias  # a bias without batch norm
+    assert "block4_conv2" not in [layer.name for layer in model.layers]
+    assert isinstance(model.get_layer("block2_pool"), MinPooling2D)
+    assert isinstance(model.get_layer("block1_pool"), keras.layers.MaxPooling2D)
+    assert model.get_layer("block3_pool").pool_size == (3, 3)
+    assert model.get_layer("dense_1").units == 32
+    assert not any(isinstance(la, keras.layers.Dropout) for la in model.layers)
+    scaled = _model(build_compact, filter_scale=0.5, dense_units_1=10)
+    assert scaled.get_layer("block4_conv1").filters == 64
+    assert scaled.get_layer("dense_1").units == 5
+    assert scaled.get_layer("dense_1_bn") is not None
+
+
+@pytest.mark.parametrize("size", [16, 8, 1])
+def test_compact_builds_on_small_images(size):
+    model = _model(build_compact, input_shape=(size, size, 3))
+    assert model.get_layer("block4_pool").output.shape[1:3] == (1, 1)
+    x = np.random.default_rng(0).random((2, size, size, 3), dtype="float32")
+    assert np.asarray(model(x)).shape == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"convs_2": 0}, "convs_2 must be an integer >= 1"),
+        ({"filters_4": 0}, "filters_4 must be an integer >= 1"),
+        ({"pooling_3": "sum"}, "pooling_3 must be one of"),
+        ({"dense_units_1": -1}, "dense_units_1 must be an integer >= 0"),
+        ({"dropout": 1.0}, r"dropout must be a number in \[0, 1\)"),
+    ],
+)
+def test_bad_compact_values(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        build_compact(keras.Input((16, 16, 3)), **kwargs)
+    with pytest.raises(TypeError, match="filters_5"):
+        build_compact(keras.Input((16, 16, 3)), filters_5=3)
 
 
 def test_builders_accept_preprocessed_cropped_input():

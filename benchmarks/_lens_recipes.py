@@ -1,0 +1,233 @@
+"""Simulator settings and classifier recipes for ``benchmarks/lens_finding.py``.
+
+Settings
+--------
+A :class:`Setting` is a named set of :func:`skbia.datasets.make_lenses`
+arguments (seeing, noise, pixel scale, Einstein radii, source magnitudes). The
+training and the test set of a setting are simulated with the same arguments,
+so train and test share the pixel scale. Every default setting keeps
+``einstein_radius max / pixel_scale <= 15`` pixels so that the arcs fall inside
+the 40-pixel central crop the recipes look at (100-pixel images). ``demo`` (the
+make_lenses defaults, which the demo recipe was developed on) is available with
+``--settings demo`` but is not in :data:`DEFAULT_SETTINGS`.
+
+Recipes
+-------
+A recipe is one function ``recipe(seed, setting, *, epochs=None)`` that returns
+an *unfitted* scikit-learn-compatible estimator with ``predict_proba``, or a pair
+``(estimator, fit_kwargs)``. The benchmark calls ``estimator.fit(X_train, y_train,
+**fit_kwargs)`` on the 20 + 500 training images of the setting and scores the
+test images with ``estimator.predict_proba(X_test)[:, 1]``. ``epochs`` is the
+command line's ``--epochs`` (``None``: the recipe's own number); recipes that do
+not train by epochs ignore it. Anything a recipe needs from the training data
+(a validation split, noise estimates, ...) must happen inside ``fit``; the
+setting may be used for what a survey knows up front (``setting.noise_sigma``,
+``setting.pixel_scale``). To add a recipe, write one function and decorate it::
+
+    @register("my-recipe")
+    def my_recipe(seed, setting, *, epochs=None):
+        return make_pipeline(...), {}
+
+It is then available as ``--recipes my-recipe``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+__all__ = [
+    "DEFAULT_SETTINGS", "RECIPES", "SETTINGS", "HoldoutFit", "Setting", "asinh_blocks",
+    "register",
+]
+
+CROP_SIZE = 40  # pixels: the demo's CNN crop, also used by the logistic recipe
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A named simulator configuration: the keyword arguments of ``make_lenses``."""
+
+    name: str
+    description: str
+    kwargs: dict = field(default_factory=dict)
+
+    @property
+    def noise_sigma(self) -> np.ndarray:
+        """Per-band sky noise of a background-subtracted empty pixel, in counts."""
+        from skbia.datasets._noise import sky_variance
+
+        k = self.kwargs
+        n_bands = 3
+        per_band = [np.broadcast_to(np.asarray(k[name], float), (n_bands,))
+                    for name in ("sky_level", "gain", "read_noise")]
+        return np.sqrt(sky_variance(*per_band))
+
+    @property
+    def pixel_scale(self) -> float:
+        return float(self.kwargs["pixel_scale"])
+
+
+def _setting(name: str, description: str, **kwargs) -> Setting:
+    return Setting(name, description, dict(kwargs))
+
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in [
+    _setting(
+        "ground-good", "DES-like pixels, good seeing (~1.0\"), arcs 0.8-2.5\", fainter sources",
+        image_size=100, pixel_scale=0.263, psf_fwhm=(1.1, 1.0, 0.9),
+        sky_level=(2.0, 4.0, 6.5), gain=30.0, read_noise=5.0,
+        einstein_radius=(0.8, 2.5), source_magnitude=(21.5, 24.0),
+        lens_magnitude=(17.5, 22.0)),
+    _setting(
+        "ground-poor", "DES-like pixels, poor seeing (~1.7\"), 2x brighter sky, shallower "
+        "(gain 15, read noise 8), small arcs 0.8-2.0\"",
+        image_size=100, pixel_scale=0.263, psf_fwhm=(1.8, 1.7, 1.5),
+        sky_level=(5.0, 9.0, 14.0), gain=15.0, read_noise=8.0,
+        einstein_radius=(0.8, 2.0), source_magnitude=(21.0, 23.5),
+        lens_magnitude=(17.5, 22.0)),
+    _setting(
+        "hsc-like", "0.168\"/px, seeing ~0.7\", deep (gain 60), arcs 0.6-2.2\", "
+        "faint sources 22-25",
+        image_size=100, pixel_scale=0.168, psf_fwhm=(0.8, 0.7, 0.6),
+        sky_level=(1.5, 3.0, 5.0), gain=60.0, read_noise=4.5,
+        einstein_radius=(0.6, 2.2), source_magnitude=(22.0, 25.0),
+        lens_magnitude=(18.0, 22.5)),
+    _setting(
+        "deep-space-like", "0.1\"/px, FWHM ~0.2\", dark sky, read-noise limited, "
+        "small arcs 0.4-1.4\", faint sources 22.5-25.5",
+        image_size=100, pixel_scale=0.1, psf_fwhm=(0.18, 0.2, 0.22),
+        sky_level=(0.15, 0.3, 0.5), gain=10.0, read_noise=4.0,
+        einstein_radius=(0.4, 1.4), source_magnitude=(22.5, 25.5),
+        lens_magnitude=(18.5, 23.0)),
+    _setting(
+        "demo", "make_lenses defaults (the demo's data; not a default benchmark setting)",
+        image_size=100, pixel_scale=0.263, psf_fwhm=(1.5, 1.55, 1.2),
+        sky_level=(2.0, 4.0, 6.5), gain=30.0, read_noise=5.0,
+        einstein_radius=(1.0, 3.0), source_magnitude=(21.0, 23.5),
+        lens_magnitude=(17.5, 22.0)),
+]}
+
+DEFAULT_SETTINGS: tuple[str, ...] = ("ground-good", "ground-poor", "hsc-like",
+                                     "deep-space-like")
+
+
+# ----------------------------------------------------------------------------- recipes
+
+Recipe = Callable[..., object]
+RECIPES: dict[str, Recipe] = {}
+
+
+def register(name: str) -> Callable[[Recipe], Recipe]:
+    """Decorator adding ``recipe(seed, setting, *, epochs=None)`` to :data:`RECIPES`."""
+    def add(recipe: Recipe) -> Recipe:
+        if name in RECIPES:
+            raise ValueError(f"recipe {name!r} is already registered")
+        RECIPES[name] = recipe
+        return recipe
+    return add
+
+
+class HoldoutFit(ClassifierMixin, BaseEstimator):
+    """Fit ``factory(X_val, y_val)`` on the rest after a stratified hold-out split.
+
+    Reproduces the demo: a stratified fifth of the training images (seeded) is
+    kept aside as validation data, never augmented, and handed to the estimator
+    the factory builds (for Keras' validation metrics and early stopping).
+    """
+
+    def __init__(self, factory: Callable | None = None, test_size: float = 0.2,
+                 random_state: int | None = None):
+        self.factory = factory
+        self.test_size = test_size
+        self.random_state = random_state
+
+    def fit(self, X, y, **fit_params):
+        from sklearn.model_selection import train_test_split
+
+        X_train, X_val, y_train, y_val = train_test_split(
+            X, y, test_size=self.test_size, stratify=y, random_state=self.random_state)
+        self.estimator_ = self.factory(X_val, y_val)
+        self.estimator_.fit(X_train, y_train, **fit_params)
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return self.estimator_.predict_proba(X)
+
+    def predict(self, X):
+        return self.estimator_.predict(X)
+
+
+@register("baseline")
+def baseline(seed: int, setting: Setting, *, epochs: int | None = None):
+    """The current ``skbia demo`` recipe, built by the demo's own pipeline factory.
+
+    ImageAugmenter (25 copies of each lens, shifts, flips, rotations, zoom, cutouts;
+    one copy of each other image) then CNNClassifier (AlexNet, filter_scale 0.25,
+    40-px crop, min-max 0-100 counts, up to 40 epochs, early stopping on the training
+    loss with patience 5), with a stratified 20% validation split of the training set.
+    """
+    from skbia.cli._demo import DemoSettings, _make_pipeline
+
+    demo = DemoSettings()
+    n_epochs = demo.epochs if epochs is None else epochs
+
+    def factory(X_val, y_val):
+        return _make_pipeline(demo, n_epochs, seed, X_val, y_val, verbose=0)
+
+    return HoldoutFit(factory, test_size=0.2, random_state=seed), {}
+
+
+def asinh_blocks(X, *, sigma, crop: int = CROP_SIZE, grid: int = 8) -> np.ndarray:
+    """Features: asinh(x / (3 sigma_band)) of the central crop, block-averaged per band.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, H, W, B)
+        Images in counts.
+    sigma : array-like of shape (B,)
+        Per-band noise of an empty pixel, in counts.
+    crop : int
+        Side of the central crop in pixels.
+    grid : int
+        The crop is averaged down to ``grid x grid`` blocks per band.
+
+    Returns
+    -------
+    features : ndarray of shape (n, grid * grid * B)
+    """
+    X = np.asarray(X, dtype=np.float32)
+    n, height, width, bands = X.shape
+    top, left = (height - crop) // 2, (width - crop) // 2
+    block = crop // grid
+    side = block * grid
+    X = X[:, top:top + side, left:left + side, :]
+    Z = np.arcsinh(X / (3.0 * np.asarray(sigma, dtype=np.float32)))
+    Z = Z.reshape(n, grid, block, grid, block, bands).mean(axis=(2, 4))
+    return Z.reshape(n, -1)
+
+
+@register("logistic")
+def logistic(seed: int, setting: Setting, *, epochs: int | None = None):
+    """Logistic regression (balanced class weights) on 8x8x3 asinh-stretched block means.
+
+    The stretch uses the setting's known sky noise per band (what a survey's
+    weight maps give); the standardisation and the regression are fitted on
+    the training images only.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    features = FunctionTransformer(
+        asinh_blocks, kw_args={"sigma": setting.noise_sigma, "crop": CROP_SIZE, "grid": 8})
+    model = LogisticRegression(class_weight="balanced", C=1.0, max_iter=5000,
+                               random_state=seed)
+    return make_pipeline(features, StandardScaler(), model), {}

@@ -1,0 +1,378 @@
+"""Lens-finding quality of classifier recipes on several simulated surveys.
+
+Protocol. For each simulator setting (``benchmarks/_lens_recipes.py``: seeing,
+noise, pixel scale, Einstein radii and source magnitudes differ, so that no
+setting is the one the recipes were developed on) and each seed ``s``:
+
+* training set: ``make_lenses(20, 500, **setting, random_state=s)``;
+* test set: a separate simulation ``make_lenses(1000, 5000, **setting,
+  random_state=s + 1000)`` (``--n-test-lenses``, ``--n-test-others``).
+
+Each recipe builds an unfitted estimator, is fitted on the training set only
+and scores the test set (``predict_proba(X_test)[:, 1]``). Reported per run:
+
+* ``roc_auc``, ``average_precision`` (random scores give the lens fraction);
+* ``tpr0``: fraction of test lenses scored strictly above the highest-scoring
+  non-lens (a clean top of the ranking); ``tpr10``: strictly above the 10th
+  highest non-lens (10 contaminants allowed);
+* ``recall_at_fpr=0.01``: recall at a 1% false-positive rate
+  (:func:`skbia.evaluation.recall_at_fpr`, ``score >= threshold``);
+* ``train_s`` (fit wall time), ``score_s`` (predict_proba on the test set),
+  ``peak_rss_mib`` (the process's peak RSS after the run: cumulative over the
+  runs before it, so the first run of a recipe on the first setting is the
+  informative one).
+
+``n_at_max`` counts test images sharing the highest score: saturated
+probabilities (e.g. float32 sigmoids at exactly 1.0) tie, and a tie with a
+non-lens counts against ``tpr0``.
+
+Tables (markdown) are printed per setting (one row per recipe and seed, then
+mean ± std over seeds) and a summary averaged over settings; ``--output``
+writes every run, the settings and the machine as JSON (rewritten after each
+run, so an interrupted benchmark keeps what it finished).
+
+Recipes are registered in ``benchmarks/_lens_recipes.py``: one decorated
+function ``recipe(seed, setting, *, epochs=None)`` returning an estimator (or
+``(estimator, fit_kwargs)``) adds one; see that module's docstring.
+
+Usage::
+
+    python benchmarks/lens_finding.py                   # 4 settings x 3 seeds, all recipes
+    python benchmarks/lens_finding.py --quick           # 1 seed, 200 + 1000 test images
+    python benchmarks/lens_finding.py --quick --recipes logistic baseline --epochs 3
+    python benchmarks/lens_finding.py --settings ground-poor demo --seeds 5 --output lens.json
+    python benchmarks/lens_finding.py --cache /tmp/lens-sets --recipes new-recipe
+
+The full run simulates 4 x 3 x 6,520 images (15-30 ms each on one core, so
+20-40 minutes) and trains each CNN recipe 12 times. ``--cache DIR`` stores the
+simulated sets as ``.npy`` files (120 kB per image: about 9 GB for the full
+run) and reuses them, so that a recipe added later is compared on the very same
+images without simulating again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import hashlib
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a source checkout
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import numpy as np  # noqa: E402
+from _lens_recipes import DEFAULT_SETTINGS, RECIPES, SETTINGS  # noqa: E402
+
+QUALITY = ("roc_auc", "average_precision", "tpr0", "tpr10", "recall_at_fpr=0.01")
+COSTS = ("train_s", "score_s", "peak_rss_mib")
+HEADERS = {"roc_auc": "ROC AUC", "average_precision": "AP", "tpr0": "TPR0",
+           "tpr10": "TPR10", "recall_at_fpr=0.01": "recall@1%FPR", "train_s": "train s",
+           "score_s": "score s", "peak_rss_mib": "peak RSS MiB"}
+QUICK = {"seeds": 1, "n_test_lenses": 200, "n_test_others": 1000, "epochs": 10}
+FULL = {"seeds": 3, "n_test_lenses": 1000, "n_test_others": 5000, "epochs": None}
+
+
+def lens_metrics(y_true, scores) -> dict[str, float]:
+    """ROC AUC, AP, TPR0, TPR10 and recall at 1% FPR of scores (higher = lens)."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from skbia.evaluation import recall_at_fpr
+
+    y_true = np.asarray(y_true).astype(bool)
+    scores = np.asarray(scores, dtype=np.float64)
+    lenses = scores[y_true]
+    others = np.sort(scores[~y_true])[::-1]
+    return {
+        "roc_auc": float(roc_auc_score(y_true, scores)),
+        "average_precision": float(average_precision_score(y_true, scores)),
+        "tpr0": float(np.mean(lenses > others[0])),
+        "tpr10": float(np.mean(lenses > others[9])) if len(others) >= 10 else float("nan"),
+        "recall_at_fpr=0.01": recall_at_fpr(y_true, scores, 0.01)[0],
+        "lens_fraction": float(y_true.mean()),
+        "n_at_max": int(np.sum(scores == scores.max())),
+    }
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def machine_info() -> dict:
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    return {"platform": platform.platform(), "processor": platform.processor() or
+            platform.machine(), "cpu_count": os.cpu_count(), "usable_cores": usable,
+            "python": platform.python_version(), "load_average": os.getloadavg()[0]}
+
+
+def library_versions() -> dict:
+    versions = {}
+    for name in ("numpy", "scipy", "sklearn", "imblearn", "keras", "tensorflow", "skbia"):
+        module = sys.modules.get(name)
+        if module is not None:
+            versions[name] = getattr(module, "__version__", "?")
+    return versions
+
+
+def simulate(setting, n_lenses: int, n_others: int, seed: int, cache: Path | None = None):
+    """``make_lenses(n_lenses, n_others, **setting, random_state=seed)``, optionally cached."""
+    from skbia.datasets import make_lenses
+
+    if cache is None:
+        return make_lenses(n_lenses, n_others, random_state=seed, **setting.kwargs)
+    key = hashlib.sha1(json.dumps([setting.kwargs, n_lenses, n_others, seed],
+                                  sort_keys=True, default=list).encode()).hexdigest()[:12]
+    stem = cache / f"{setting.name}_{n_lenses}+{n_others}_seed{seed}_{key}"
+    x_path, y_path = stem.with_suffix(".X.npy"), stem.with_suffix(".y.npy")
+    if x_path.exists() and y_path.exists():
+        return np.load(x_path), np.load(y_path)
+    X, y = make_lenses(n_lenses, n_others, random_state=seed, **setting.kwargs)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(y_path, y)
+    np.save(x_path, X)
+    return X, y
+
+
+def run_recipe(name: str, setting, seed: int, epochs, train, test) -> dict:
+    """Build, fit and score one recipe; return its metrics and costs."""
+    built = RECIPES[name](seed, setting, epochs=epochs)
+    estimator, fit_kwargs = built if isinstance(built, tuple) else (built, {})
+    X_train, y_train = train
+    X_test, y_test = test
+    start = time.perf_counter()
+    estimator.fit(X_train, y_train, **fit_kwargs)
+    train_s = time.perf_counter() - start
+    start = time.perf_counter()
+    scores = np.asarray(estimator.predict_proba(X_test))[:, 1]
+    score_s = time.perf_counter() - start
+    result = {"recipe": name, "setting": setting.name, "seed": seed,
+              **lens_metrics(y_test, scores), "train_s": train_s, "score_s": score_s,
+              "peak_rss_mib": peak_rss_mib()}
+    del estimator, built
+    if "keras" in sys.modules:
+        sys.modules["keras"].backend.clear_session()
+    gc.collect()
+    return result
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def _mean_std(values, digits: int) -> str:
+    values = np.asarray(values, dtype=float)
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
+
+
+def _digits(key: str) -> int:
+    return 0 if key == "peak_rss_mib" else (1 if key.endswith("_s") else 3)
+
+
+def _markdown(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |",
+             "|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def setting_table(runs: list[dict], setting: str, recipes: list[str]) -> str:
+    keys = QUALITY + COSTS
+    header = ["recipe", "seed", *(HEADERS[k] for k in keys), "n at max"]
+    rows = []
+    for recipe in recipes:
+        mine = [r for r in runs if r["setting"] == setting and r["recipe"] == recipe]
+        if not mine:
+            continue
+        if len(mine) > 1:
+            for r in mine:
+                rows.append([recipe, str(r["seed"]),
+                             *(f"{r[k]:.{_digits(k)}f}" for k in keys), str(r["n_at_max"])])
+        label = "mean ± std" if len(mine) > 1 else str(mine[0]["seed"])
+        rows.append([f"**{recipe}**", label,
+                     *(_mean_std([r[k] for r in mine], _digits(k)) for k in keys),
+                     str(max(r["n_at_max"] for r in mine))])
+    return _markdown(header, rows)
+
+
+def summarize(runs: list[dict], settings: list[str], recipes: list[str]) -> dict:
+    """Per recipe: each metric's mean over seeds per setting, then mean/std over settings."""
+    summary = {}
+    for recipe in recipes:
+        per_setting = {}
+        for setting in settings:
+            mine = [r for r in runs if r["setting"] == setting and r["recipe"] == recipe]
+            if mine:
+                per_setting[setting] = {k: float(np.mean([r[k] for r in mine]))
+                                        for k in QUALITY + COSTS}
+                per_setting[setting]["n_seeds"] = len(mine)
+        if per_setting:
+            summary[recipe] = {
+                "per_setting": per_setting,
+                "mean": {k: float(np.mean([v[k] for v in per_setting.values()]))
+                         for k in QUALITY + COSTS},
+                "std_over_settings": {k: float(np.std([v[k] for v in per_setting.values()]))
+                                      for k in QUALITY + COSTS},
+            }
+    return summary
+
+
+def summary_tables(summary: dict, settings: list[str]) -> str:
+    keys = QUALITY + ("train_s",)
+    header = ["recipe", *(HEADERS[k] for k in keys)]
+    rows = [[recipe, *(f"{s['mean'][k]:.{_digits(k)}f} ± {s['std_over_settings'][k]:.{_digits(k)}f}"
+                       for k in keys)] for recipe, s in summary.items()]
+    out = [_markdown(header, rows)]
+    for key in ("roc_auc", "tpr10"):
+        header = ["recipe", *settings]
+        rows = [[recipe, *(f"{s['per_setting'][name][key]:.3f}" if name in s["per_setting"]
+                           else "-" for name in settings)] for recipe, s in summary.items()]
+        out.append(f"\n{HEADERS[key]} by setting (mean over seeds):\n\n" + _markdown(header, rows))
+    return "\n".join(out)
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help=f"1 seed, {QUICK['n_test_lenses']} + {QUICK['n_test_others']} "
+                             f"test images, {QUICK['epochs']} epochs at most")
+    parser.add_argument("--settings", nargs="+", default=list(DEFAULT_SETTINGS),
+                        choices=list(SETTINGS), metavar="NAME",
+                        help=f"simulator settings (default: {' '.join(DEFAULT_SETTINGS)}; "
+                             f"all: {' '.join(SETTINGS)})")
+    parser.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=list(RECIPES),
+                        metavar="NAME", help=f"recipes (default all: {' '.join(RECIPES)})")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="number of seeds 0..N-1 (default 3, 1 with --quick)")
+    parser.add_argument("--n-test-lenses", type=int, default=None,
+                        help="lenses in each test set (default 1000, 200 with --quick)")
+    parser.add_argument("--n-test-others", type=int, default=None,
+                        help="other objects in each test set (default 5000, 1000 with --quick)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="override the epochs of training recipes (default: the recipe's "
+                             "own, 10 with --quick)")
+    parser.add_argument("--output", type=Path, default=None, help="write all runs as JSON")
+    parser.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                        help="keep the simulated sets in DIR as .npy and reuse them")
+    args = parser.parse_args(argv)
+    defaults = QUICK if args.quick else FULL
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    if args.seeds < 1 or args.n_test_lenses < 1 or args.n_test_others < 10:
+        parser.error("need --seeds >= 1, --n-test-lenses >= 1, --n-test-others >= 10")
+    if args.epochs is not None and args.epochs < 1:
+        parser.error("--epochs must be at least 1")
+    return args
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    machine = machine_info()
+    now = datetime.datetime.now().astimezone()
+    print(f"# Lens-finding benchmark, {now:%Y-%m-%d %H:%M %Z}")
+    print(f"machine: {machine['processor']}, {machine['cpu_count']} cores "
+          f"({machine['usable_cores']} usable), {machine['platform']}, Python "
+          f"{machine['python']}, load average {machine['load_average']:.2f}")
+    print(f"recipes: {' '.join(args.recipes)}; settings: {' '.join(args.settings)}; "
+          f"seeds 0..{args.seeds - 1}; training 20 + 500, test {args.n_test_lenses} + "
+          f"{args.n_test_others} (random_state seed + 1000); epochs "
+          f"{'recipe default' if args.epochs is None else args.epochs}"
+          f"{' (--quick)' if args.quick else ''}\n")
+    for name in args.settings:
+        setting = SETTINGS[name]
+        arguments = ", ".join(f"{k}={v}" for k, v in setting.kwargs.items())
+        print(f"- {name}: {setting.description}\n  make_lenses(n, m, {arguments}); sky noise "
+              f"per band {np.round(setting.noise_sigma, 3).tolist()} counts")
+    print(flush=True)
+
+    record = {"date": now.isoformat(timespec="seconds"), "machine": machine,
+              "command": " ".join(sys.argv), "options": {k: (str(v) if isinstance(v, Path) else v)
+                                                          for k, v in vars(args).items()},
+              "settings": {n: {"description": SETTINGS[n].description, "make_lenses":
+                               SETTINGS[n].kwargs} for n in args.settings},
+              "runs": [], "simulation_s": {}}
+    if "baseline" in args.recipes:
+        from dataclasses import asdict
+
+        from skbia.cli._demo import DemoSettings
+
+        record["demo_settings"] = asdict(DemoSettings())
+
+    def save() -> None:
+        if args.output is not None:
+            record["libraries"] = library_versions()
+            record["summary"] = summarize(record["runs"], args.settings, args.recipes)
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_text(json.dumps(record, indent=2, default=_jsonable) + "\n",
+                                   encoding="utf-8")
+
+    total = time.perf_counter()
+    for name in args.settings:
+        setting = SETTINGS[name]
+        for seed in range(args.seeds):
+            start = time.perf_counter()
+            train = simulate(setting, 20, 500, seed, args.cache)
+            test = simulate(setting, args.n_test_lenses, args.n_test_others, seed + 1000,
+                            args.cache)
+            sim_s = time.perf_counter() - start
+            record["simulation_s"][f"{name}/{seed}"] = sim_s
+            print(f"[{name} seed {seed}] {'simulated/loaded' if args.cache else 'simulated'} "
+                  f"{len(train[1])} + {len(test[1])} images in {sim_s:.1f} s", flush=True)
+            for recipe in args.recipes:
+                result = run_recipe(recipe, setting, seed, args.epochs, train, test)
+                record["runs"].append(result)
+                print(f"  {recipe:<12} AUC {result['roc_auc']:.3f}  AP "
+                      f"{result['average_precision']:.3f}  TPR0 {result['tpr0']:.3f}  "
+                      f"TPR10 {result['tpr10']:.3f}  R@1% {result['recall_at_fpr=0.01']:.3f}  "
+                      f"train {result['train_s']:.1f} s  score {result['score_s']:.1f} s  "
+                      f"peak RSS {result['peak_rss_mib']:.0f} MiB", flush=True)
+                save()
+            del train, test
+            gc.collect()
+
+    lens_fraction = args.n_test_lenses / (args.n_test_lenses + args.n_test_others)
+    print(f"\nAP of random scores = lens fraction = {lens_fraction:.3f}; "
+          f"recall@1%FPR allows {int(0.01 * args.n_test_others)} false positives.")
+    for name in args.settings:
+        print(f"\n## {name} ({args.seeds} seed{'s' * (args.seeds > 1)})\n")
+        print(setting_table(record["runs"], name, args.recipes))
+    summary = summarize(record["runs"], args.settings, args.recipes)
+    print(f"\n## Summary over {len(args.settings)} settings (mean over settings of the "
+          "per-setting means; ± is the std across settings)\n")
+    print(summary_tables(summary, args.settings))
+    elapsed = time.perf_counter() - total
+    versions = library_versions()
+    print(f"\ntotal {elapsed:.0f} s; load average {os.getloadavg()[0]:.2f}; "
+          + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    record["total_s"] = elapsed
+    save()
+    if args.output is not None:
+        print(f"results written to {args.output}")
+
+
+def _jsonable(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value)
+
+
+if __name__ == "__main__":
+    main()

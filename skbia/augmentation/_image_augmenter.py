@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import math
-import numbers
 from collections.abc import Mapping
+from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 from imblearn.base import BaseSampler
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions
 
 from skbia.augmentation._blending import BLENDING_FUNCTIONS, blend
+from skbia.augmentation._constraints import NumberInterval
 from skbia.augmentation._cutouts import apply_cutouts
+from skbia.augmentation._dihedral import random_dihedral
 from skbia.augmentation._geometry import (
     FILL_MODES,
     INTERPOLATIONS,
@@ -28,7 +32,7 @@ from skbia.augmentation._geometry import (
     random_linear_parts,
     warp_images,
 )
-from skbia.utils import check_images, check_labels
+from skbia.utils import check_count, check_images, check_labels, is_integer, is_real
 
 __all__ = ["ImageAugmenter"]
 
@@ -42,16 +46,18 @@ class ImageAugmenter(BaseSampler):
     ``augment_positive`` / ``augment_negative``. Every transform is off by
     default; with nothing enabled the copies are exact duplicates.
 
-    Each augmented image is made in three steps:
+    Each augmented image is made in these steps:
 
     1. **Geometry**, one resampling pass: flips, skew, zoom and rotation about
        the image centre, then the shift, composed into one affine matrix and
        applied once to all channels together (every band gets the same
        geometry).
-    2. **Blending** (if the class's blending multiplier is > 0): the class's
+    2. **Symmetry** (if ``dihedral``): one of the 8 symmetries of the square,
+       drawn uniformly, applied as an exact pixel permutation.
+    3. **Blending** (if the class's blending multiplier is > 0): the class's
        geometric copies are replaced by blends of ``num_images_to_blend``
        distinct copies each.
-    3. **Cutouts** (if ``mask_size`` is set): ``num_masks`` discs per image set
+    4. **Cutouts** (if ``mask_size`` is set): ``num_masks`` discs per image set
        to zero in every channel.
 
     Original images are never modified. Images keep their full size: crop
@@ -79,6 +85,12 @@ class ImageAugmenter(BaseSampler):
         True: rotate by an angle drawn uniformly from [0, 360) degrees.
         ``"90"``: rotate by a random multiple of 90 degrees, an exact pixel
         permutation (square images only).
+    dihedral : bool, default=False
+        Apply to each copy, after the geometry, a uniformly drawn element of
+        the dihedral group D4: one of the 4 quarter turns, each optionally
+        flipped left-right. These exact symmetries of the square move whole
+        pixels (no interpolation, no fill), independently of ``rotation``.
+        Square images only: quarter turns would change the shape of others.
     zoom_range : (float, float) or None, default=None
         Magnification drawn uniformly from ``(min_zoom, max_zoom)``; values
         above 1 enlarge the content. None disables zoom.
@@ -130,6 +142,18 @@ class ImageAugmenter(BaseSampler):
         the same output, while different cross-validation folds get different
         draws. None draws fresh randomness on every call.
 
+    Raises
+    ------
+    sklearn.utils._param_validation.InvalidParameterError
+        From :meth:`fit` and :meth:`fit_resample`, before any work, when a
+        parameter has the wrong type or is out of range; the message names the
+        parameter. It is both a ``ValueError`` and a ``TypeError``.
+    ValueError
+        For values that are only invalid together or for the data: a shift or
+        cutout too large for the images, ``rotation="90"`` or
+        ``dihedral=True`` with non-square images, per-class dicts naming
+        unknown labels, an unknown ``positive_label``.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -174,6 +198,31 @@ class ImageAugmenter(BaseSampler):
     ((20, 32, 32, 3), 10)
     """
 
+    _parameter_constraints: dict = {
+        "n_copies": [NumberInterval(Integral, 0, None, closed="left"), Mapping],
+        "n_copies_other": [NumberInterval(Integral, 0, None, closed="left")],
+        # a (rows, columns) pair is checked by hand against the image size
+        "shift": [NumberInterval(Integral, 0, None, closed="left"), "array-like"],
+        "horizontal": ["boolean"],
+        "vertical": ["boolean"],
+        "rotation": ["boolean", StrOptions({"90"})],
+        "dihedral": ["boolean"],
+        "zoom_range": [None, "array-like"],
+        "skew_angle": [NumberInterval(Real, 0, 90, closed="left")],
+        "fill": [StrOptions(set(FILL_MODES))],
+        "fill_value": [NumberInterval(Real, None, None, closed="neither")],
+        "interpolation": [StrOptions(set(INTERPOLATIONS))],
+        "blend_multiplier": [NumberInterval(Real, 0, None, closed="left"), Mapping],
+        "blend_other": [NumberInterval(Real, 0, None, closed="left")],
+        "blending_func": [StrOptions(set(BLENDING_FUNCTIONS))],
+        "num_images_to_blend": [NumberInterval(Integral, 2, None, closed="left")],
+        "mask_size": [NumberInterval(Integral, 1, None, closed="left"), None],
+        "num_masks": [NumberInterval(Integral, 1, None, closed="left")],
+        "balance": ["boolean"],
+        "positive_label": "no_validation",  # any label; checked against y
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         *,
@@ -183,6 +232,7 @@ class ImageAugmenter(BaseSampler):
         horizontal: bool = False,
         vertical: bool = False,
         rotation: bool | str = False,
+        dihedral: bool = False,
         zoom_range: tuple[float, float] | None = None,
         skew_angle: float = 0.0,
         fill: str = "nearest",
@@ -204,6 +254,7 @@ class ImageAugmenter(BaseSampler):
         self.horizontal = horizontal
         self.vertical = vertical
         self.rotation = rotation
+        self.dihedral = dihedral
         self.zoom_range = zoom_range
         self.skew_angle = skew_angle
         self.fill = fill
@@ -260,12 +311,12 @@ class ImageAugmenter(BaseSampler):
         return self._fit_resample(images, labels)
 
     def _prepare(self, X, y) -> tuple[np.ndarray, np.ndarray]:
-        """Validate the input and parameters; set the fitted attributes."""
+        """Validate the parameters, then the input; set the fitted attributes."""
+        self._validate_params()  # declared constraints, before any work on the data
         images = check_images(X)
         labels = check_labels(y, len(images))
-        check_random_state(self.random_state)  # fail early on an unusable seed
         settings = self._geometry_settings(images.shape[1:3])
-        self._check_blending_and_cutouts(images.shape[1:3])
+        self._check_cutouts_fit(images.shape[1:3])
         classes, counts = np.unique(labels, return_counts=True)
         positive = self._positive(classes, counts)
         self.classes_ = classes
@@ -277,7 +328,7 @@ class ImageAugmenter(BaseSampler):
             self.n_copies_other,
             classes,
             positive,
-            _check_count,
+            check_count,
         )
         self.blend_multiplier_ = _per_class(
             "blend_multiplier",
@@ -293,9 +344,7 @@ class ImageAugmenter(BaseSampler):
 
     def _fit_resample(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Augment validated images; see :meth:`fit_resample`."""
-        geometry_rng, blend_rng, cutout_rng, balance_rng = (
-            np.random.default_rng(seed) for seed in self._call_seed(X, y).spawn(4)
-        )
+        streams = _Streams.spawn(self._call_seed(X, y))
         plan = []  # (label, source images of its copies, number of augmented images)
         for label in self.classes_:
             sources = np.repeat(np.flatnonzero(y == label), self.n_copies_[_key(label)])
@@ -310,26 +359,109 @@ class ImageAugmenter(BaseSampler):
         y_out = np.concatenate([y, *(np.repeat(y[sources[:1]], n) for _, sources, n in plan)])
         start = len(X)
         for label, sources, n_made in plan:
-            block = X_out[start : start + n_made]
-            if n_made and self.blend_multiplier_[_key(label)]:
-                copies = self._geometry(X, sources, geometry_rng)
-                self._blend(copies, label, blend_rng, out=block)
-            elif n_made:
-                self._geometry(X, sources, geometry_rng, out=block)
+            self._augment_class(X, sources, label, streams, out=X_out[start : start + n_made])
             start += n_made
-        if self.mask_size is not None and n_total > len(X):
-            apply_cutouts(
-                X_out[len(X) :], cutout_rng, radius=self.mask_size, num_masks=self.num_masks
-            )
+        self._cutouts(X_out[len(X) :], streams.cutout)
 
         if self.balance:
-            keep = self._balanced_subset(y_out, balance_rng)
+            keep = self._balanced_subset(y_out, streams.balance)
             X_out, y_out = X_out[keep], y_out[keep]
         labels, counts = np.unique(y_out, return_counts=True)
         self.class_counts_ = {
             _key(label): int(count) for label, count in zip(labels, counts, strict=True)
         }
         return X_out, y_out
+
+    def _augment(
+        self, images: np.ndarray, labels: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Return one freshly augmented version of each image, for online augmentation.
+
+        The same steps as the copies of :meth:`fit_resample` (geometry,
+        symmetry, blending, cutouts), drawn from ``rng`` alone, so that the
+        result depends only on the inputs and the generator's state and
+        concurrent calls with their own generators never interact. The
+        fitted attributes (per-class blending, geometry settings) must be set
+        by :meth:`fit`; nothing of the augmenter is modified.
+
+        Parameters
+        ----------
+        images : ndarray of shape (n, H, W, C), float32
+            Images of the size seen by :meth:`fit`.
+        labels : ndarray of shape (n,)
+            Their classes, all among ``classes_``.
+        rng : numpy.random.Generator
+            Source of every random draw of this call.
+
+        Returns
+        -------
+        augmented : ndarray of shape (n, H, W, C), float32
+            Row ``i`` is made from ``images[i]``; for a class with a blending
+            multiplier > 0 the rows of that class are instead blends of
+            ``num_images_to_blend`` distinct augmented images of that class in
+            this batch (only when it holds at least that many; the value of the
+            multiplier, which sets counts offline, does not matter here).
+
+        Raises
+        ------
+        ValueError
+            If a label is not one of ``classes_``.
+        """
+        labels = np.asarray(labels)
+        unknown = ~np.isin(labels, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"labels holds classes the augmenter was not fitted on: "
+                f"{sorted({_key(label) for label in labels[unknown]})!r}."
+            )
+        streams = _Streams.spawn(rng)
+        out = np.empty(images.shape, dtype=np.float32)
+        for label in self.classes_:
+            rows = np.flatnonzero(labels == label)
+            if not rows.size:
+                continue
+            block = np.empty((rows.size, *images.shape[1:]), dtype=np.float32)
+            blend_it = rows.size >= self.num_images_to_blend
+            self._augment_class(images, rows, label, streams, out=block, blend_copies=blend_it)
+            out[rows] = block
+        self._cutouts(out, streams.cutout)
+        return out
+
+    def _augment_class(
+        self,
+        X: np.ndarray,
+        sources: np.ndarray,
+        label,
+        streams: _Streams,
+        *,
+        out: np.ndarray,
+        blend_copies: bool = True,
+    ) -> None:
+        """Fill ``out`` with augmented images of one class made from ``X[sources]``.
+
+        Geometric copies (one warp each, then the symmetry), or, when the
+        class blends and ``blend_copies``, ``len(out)`` blends of them.
+        """
+        if not len(out):
+            return
+        if blend_copies and self.blend_multiplier_[_key(label)]:
+            copies = self._copies(X, sources, streams)
+            self._blend(copies, label, streams.blend, out=out)
+        else:
+            self._copies(X, sources, streams, out=out)
+
+    def _copies(
+        self,
+        X: np.ndarray,
+        sources: np.ndarray,
+        streams: _Streams,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Geometric copies of ``X[sources]``, then (if ``dihedral``) their symmetries."""
+        copies = self._geometry(X, sources, streams.geometry, out=out)
+        if self.dihedral:
+            random_dihedral(copies, streams.dihedral)
+        return copies
 
     def _geometry(self, X, sources, rng, out=None) -> np.ndarray:
         """Geometric copies of ``X[sources]``, each through its own random affine warp."""
@@ -358,6 +490,11 @@ class ImageAugmenter(BaseSampler):
             )
         blend(copies, len(out), rng, func=self.blending_func, k=self.num_images_to_blend, out=out)
 
+    def _cutouts(self, images: np.ndarray, rng: np.random.Generator) -> None:
+        """Cut ``num_masks`` discs out of each of ``images`` in place, if ``mask_size`` is set."""
+        if self.mask_size is not None and len(images):
+            apply_cutouts(images, rng, radius=self.mask_size, num_masks=self.num_masks)
+
     def _balanced_subset(self, y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Return indices that trim every class larger than the positive class to its size."""
         target = int(np.sum(y == self.positive_label_))
@@ -373,10 +510,7 @@ class ImageAugmenter(BaseSampler):
         """Seed of one call: ``random_state`` combined with a digest of the data."""
         if self.random_state is None:
             return np.random.SeedSequence()
-        if isinstance(self.random_state, numbers.Integral) and not isinstance(
-            self.random_state, bool
-        ):
-            check_random_state(self.random_state)
+        if is_integer(self.random_state):
             base = int(self.random_state)
         else:
             base = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
@@ -401,11 +535,16 @@ class ImageAugmenter(BaseSampler):
         return classes[np.flatnonzero(counts == counts.min())[-1]].item()
 
     def _geometry_settings(self, image_size: tuple[int, int]) -> GeometrySettings:
-        """Validate the geometric parameters against the image size."""
+        """Check what the declared constraints cannot: pairs, and sizes against the images."""
         height, width = image_size
         shift = self.shift
-        pair = (shift, shift) if _is_int(shift) else tuple(np.atleast_1d(np.asarray(shift)))
-        if len(pair) != 2 or not all(_is_int(s) and s >= 0 for s in pair):
+        if is_integer(shift):
+            pair = (shift, shift)
+        elif isinstance(shift, Mapping | str | bytes) or np.ndim(shift) != 1:
+            pair = ()
+        else:
+            pair = tuple(shift)  # the elements as given, so that booleans stay booleans
+        if len(pair) != 2 or not all(is_integer(s) and s >= 0 for s in pair):
             raise ValueError(
                 f"shift must be a non-negative integer or a (rows, columns) pair of them; "
                 f"got {shift!r}."
@@ -415,15 +554,16 @@ class ImageAugmenter(BaseSampler):
                 f"shift={shift!r} would move {height}x{width} pixel images out of the frame; "
                 f"it must be smaller than the image height and width."
             )
-        for name in ("horizontal", "vertical", "balance"):
-            if not isinstance(getattr(self, name), bool | np.bool_):
-                raise TypeError(f"{name} must be True or False; got {getattr(self, name)!r}.")
-        if not (isinstance(self.rotation, bool | np.bool_) or self.rotation == "90"):
-            raise ValueError(f'rotation must be True, False or "90"; got {self.rotation!r}.')
         if self.rotation == "90" and height != width:
             raise ValueError(
                 f'rotation="90" needs square images (quarter turns of a {height}x{width} '
                 f"image do not fit its frame); use rotation=True."
+            )
+        if self.dihedral and height != width:
+            raise ValueError(
+                f"dihedral=True needs square images: the quarter turns of the dihedral group "
+                f"would change the shape of {height}x{width} pixel images (shape "
+                f"{(height, width)}); crop them square or use dihedral=False."
             )
         zoom = self.zoom_range
         if zoom is not None:
@@ -434,19 +574,6 @@ class ImageAugmenter(BaseSampler):
                     f"0 < min_zoom <= max_zoom; got {zoom!r}."
                 )
             zoom = (float(values[0]), float(values[1]))
-        if not _is_real(self.skew_angle) or not 0 <= self.skew_angle < 90:
-            raise ValueError(f"skew_angle must be in [0, 90) degrees; got {self.skew_angle!r}.")
-        if self.fill not in FILL_MODES:
-            raise ValueError(
-                f"fill must be one of {', '.join(map(repr, FILL_MODES))}; got {self.fill!r}."
-            )
-        if not _is_real(self.fill_value) or not np.isfinite(self.fill_value):
-            raise ValueError(f"fill_value must be a finite number; got {self.fill_value!r}.")
-        if self.interpolation not in INTERPOLATIONS:
-            raise ValueError(
-                f"interpolation must be one of {', '.join(map(repr, INTERPOLATIONS))}; "
-                f"got {self.interpolation!r}."
-            )
         return GeometrySettings(
             shift=(int(pair[0]), int(pair[1])),
             horizontal=bool(self.horizontal),
@@ -456,26 +583,10 @@ class ImageAugmenter(BaseSampler):
             skew_angle=float(self.skew_angle),
         )
 
-    def _check_blending_and_cutouts(self, image_size: tuple[int, int]) -> None:
-        """Validate the blending and cutout parameters against the image size."""
-        if self.blending_func not in BLENDING_FUNCTIONS:
-            raise ValueError(
-                f"blending_func must be one of {', '.join(map(repr, BLENDING_FUNCTIONS))}; "
-                f"got {self.blending_func!r}."
-            )
-        if not _is_int(self.num_images_to_blend) or self.num_images_to_blend < 2:
-            raise ValueError(
-                f"num_images_to_blend must be an integer >= 2; got {self.num_images_to_blend!r}."
-            )
+    def _check_cutouts_fit(self, image_size: tuple[int, int]) -> None:
+        """Check that the cutout discs fit inside the images."""
         if self.mask_size is None:
             return
-        if not _is_int(self.mask_size) or self.mask_size < 1:
-            raise ValueError(
-                f"mask_size must be None or a positive integer (the cutout radius in pixels); "
-                f"got {self.mask_size!r}."
-            )
-        if not _is_int(self.num_masks) or self.num_masks < 1:
-            raise ValueError(f"num_masks must be a positive integer; got {self.num_masks!r}.")
         height, width = image_size
         if 2 * self.mask_size >= min(height, width):
             raise ValueError(
@@ -495,17 +606,27 @@ class ImageAugmenter(BaseSampler):
         return tags
 
 
+@dataclass(frozen=True)
+class _Streams:
+    """Independent random streams of the steps of one augmentation call."""
+
+    geometry: np.random.Generator
+    blend: np.random.Generator
+    cutout: np.random.Generator
+    balance: np.random.Generator
+    dihedral: np.random.Generator
+
+    @classmethod
+    def spawn(cls, seed: np.random.SeedSequence | np.random.Generator) -> _Streams:
+        """Spawn one child stream per step from a seed sequence or a generator."""
+        if isinstance(seed, np.random.Generator):
+            return cls(*seed.spawn(5))
+        return cls(*(np.random.default_rng(child) for child in seed.spawn(5)))
+
+
 def _key(label):
     """Return a plain Python scalar for a numpy label, for dict keys and messages."""
     return label.item() if isinstance(label, np.generic) else label
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 def _is_pair(value) -> bool:
@@ -513,18 +634,12 @@ def _is_pair(value) -> bool:
         not isinstance(value, str | bytes | Mapping)
         and np.ndim(value) == 1
         and len(value) == 2
-        and all(_is_real(v) for v in value)
+        and all(is_real(v) for v in value)
     )
 
 
-def _check_count(name: str, value) -> int:
-    if not _is_int(value) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer; got {value!r}.")
-    return int(value)
-
-
 def _check_multiplier(name: str, value) -> float:
-    if not _is_real(value) or not np.isfinite(value) or value < 0:
+    if not is_real(value) or not np.isfinite(value) or value < 0:
         raise ValueError(
             f"{name} must be a finite number >= 0 (0 disables blending); got {value!r}."
         )

@@ -10,6 +10,7 @@ from imblearn.base import is_sampler
 from imblearn.pipeline import Pipeline, make_pipeline
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skbia import ImageAugmenter
 
@@ -265,44 +266,105 @@ def test_importing_the_augmenter_does_not_import_tensorflow():
 # --- errors -----------------------------------------------------------------------------------
 
 
+def _declared(name, constraint):
+    """Message of the sampler's declarative validation for one parameter."""
+    return rf"The '{name}' parameter of ImageAugmenter must be {constraint}.*\. Got .* instead"
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"shift": -1}, "shift must be a non-negative integer"),
-        ({"shift": (1, 2, 3)}, "shift must be a non-negative integer"),
-        ({"shift": 2.5}, "shift must be a non-negative integer"),
-        ({"shift": 16}, "would move 16x16 pixel images out of the frame"),
-        ({"zoom_range": (1.1, 0.9)}, "0 < min_zoom <= max_zoom"),
-        ({"zoom_range": (0.0, 1.0)}, "0 < min_zoom <= max_zoom"),
-        ({"zoom_range": 1.1}, "zoom_range must be None or a"),
-        ({"mask_size": 8}, "mask_size=8 is too large for 16x16 pixel images"),
-        ({"mask_size": 0}, "mask_size must be None or a positive integer"),
-        ({"mask_size": 2, "num_masks": 0}, "num_masks must be a positive integer"),
-        ({"fill": "edge"}, "fill must be one of 'constant', 'nearest'"),
-        ({"interpolation": "lanczos"}, "interpolation must be one of"),
-        ({"rotation": "45"}, 'rotation must be True, False or "90"'),
-        ({"rotation": 90}, 'rotation must be True, False or "90"'),
-        ({"horizontal": "yes"}, "horizontal must be True or False"),
-        ({"skew_angle": 90}, r"skew_angle must be in \[0, 90\)"),
-        ({"skew_angle": -5}, r"skew_angle must be in \[0, 90\)"),
-        ({"fill_value": np.nan}, "fill_value must be a finite number"),
-        ({"n_copies": -1}, "n_copies must be a non-negative integer"),
-        ({"n_copies": 2.0}, "n_copies must be a non-negative integer"),
-        ({"n_copies_other": -2}, "n_copies_other must be a non-negative integer"),
-        ({"n_copies": {5: 1}}, r"n_copies names labels that are not in y: \[5\]"),
-        ({"n_copies": {1: -1}}, r"n_copies\[1\] must be a non-negative integer"),
-        ({"blend_multiplier": -1}, "blend_multiplier must be a finite number >= 0"),
-        ({"blend_other": np.inf}, "blend_other must be a finite number >= 0"),
-        ({"blending_func": "median"}, "blending_func must be one of 'mean', 'max'"),
-        ({"num_images_to_blend": 1}, "num_images_to_blend must be an integer >= 2"),
-        ({"positive_label": 2}, "positive_label=2 is not one of the classes in y"),
-        ({"random_state": "seed"}, "cannot be used to seed"),
+        ({"shift": -1}, _declared("shift", r"an int in the range \[0, inf\) or an array-like")),
+        ({"shift": 2.5}, _declared("shift", "an int in the range")),
+        ({"shift": True}, _declared("shift", "an int in the range")),
+        ({"zoom_range": 1.1}, _declared("zoom_range", "None or an array-like")),
+        ({"mask_size": 0}, _declared("mask_size", r"an int in the range \[1, inf\) or None")),
+        ({"mask_size": 2, "num_masks": 0}, _declared("num_masks", r"an int in the range \[1")),
+        ({"num_masks": 0}, _declared("num_masks", r"an int in the range \[1")),
+        ({"fill": "edge"}, _declared("fill", "a str among {.*'nearest'.*}")),
+        ({"interpolation": "lanczos"}, _declared("interpolation", "a str among {.*'bicubic'.*}")),
+        ({"rotation": "45"}, _declared("rotation", r".*'bool'.* or a str among {'90'}")),
+        ({"rotation": 90}, _declared("rotation", r".*'bool'.* or a str among {'90'}")),
+        ({"horizontal": "yes"}, _declared("horizontal", "an instance of 'bool'.*")),
+        ({"vertical": 1}, _declared("vertical", "an instance of 'bool'.*")),
+        ({"dihedral": "yes"}, _declared("dihedral", "an instance of 'bool'.*")),
+        ({"balance": None}, _declared("balance", "an instance of 'bool'.*")),
+        ({"skew_angle": 90}, _declared("skew_angle", r"a float in the range \[0.0, 90.0\)")),
+        ({"skew_angle": -5}, _declared("skew_angle", r"a float in the range \[0.0, 90.0\)")),
+        ({"skew_angle": True}, _declared("skew_angle", r"a float in the range \[0.0, 90.0\)")),
+        ({"fill_value": np.nan}, _declared("fill_value", r"a float in the range \(-inf, inf\)")),
+        ({"fill_value": np.inf}, _declared("fill_value", r"a float in the range \(-inf, inf\)")),
+        ({"n_copies": -1}, _declared("n_copies", r"an int in the range \[0, inf\) or .*Mapping'")),
+        ({"n_copies": 2.0}, _declared("n_copies", "an int in the range")),
+        ({"n_copies": True}, _declared("n_copies", "an int in the range")),
+        ({"n_copies_other": -2}, _declared("n_copies_other", r"an int in the range \[0, inf\)")),
+        ({"n_copies_other": np.True_}, _declared("n_copies_other", "an int in the range")),
+        ({"blend_multiplier": -1}, _declared("blend_multiplier", r"a float in the range \[0.0")),
+        ({"blend_other": np.inf}, _declared("blend_other", r"a float in the range \[0.0, inf\)")),
+        ({"blending_func": "median"}, _declared("blending_func", "a str among {.*'mean'.*}")),
+        ({"num_images_to_blend": 1}, _declared("num_images_to_blend", r"an int in the range \[2")),
+        ({"random_state": "seed"}, _declared("random_state", "an int in the range .* or None")),
+        ({"random_state": -1}, _declared("random_state", "an int in the range .* or None")),
     ],
 )
-def test_bad_parameters_raise_clear_errors(params, message):
+def test_bad_parameters_fail_the_declared_constraints(params, message):
     X, y = _data()
-    with pytest.raises((ValueError, TypeError), match=message):
+    with pytest.raises(InvalidParameterError, match=message):
         ImageAugmenter(**{"random_state": 0, **params}).fit_resample(X, y)
+    with pytest.raises(InvalidParameterError, match=message):
+        ImageAugmenter(**{"random_state": 0, **params}).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"shift": (1, 2, 3)}, "shift must be a non-negative integer or a .rows, columns. pair"),
+        ({"shift": (1, -2)}, "shift must be a non-negative integer or a .rows, columns. pair"),
+        ({"shift": (1, True)}, "shift must be a non-negative integer or a .rows, columns. pair"),
+        ({"shift": 16}, "would move 16x16 pixel images out of the frame"),
+        ({"shift": (2, 16)}, "would move 16x16 pixel images out of the frame"),
+        ({"zoom_range": (1.1, 0.9)}, "0 < min_zoom <= max_zoom"),
+        ({"zoom_range": (0.0, 1.0)}, "0 < min_zoom <= max_zoom"),
+        ({"zoom_range": (1.0, 1.1, 1.2)}, "zoom_range must be None or a"),
+        ({"mask_size": 8}, "mask_size=8 is too large for 16x16 pixel images"),
+        ({"n_copies": {5: 1}}, r"n_copies names labels that are not in y: \[5\]"),
+        ({"n_copies": {1: -1}}, r"n_copies\[1\] must be a non-negative integer"),
+        ({"n_copies": {1: True}}, r"n_copies\[1\] must be a non-negative integer"),
+        ({"blend_multiplier": {1: np.nan}}, r"blend_multiplier\[1\] must be a finite number >= 0"),
+        ({"positive_label": 2}, "positive_label=2 is not one of the classes in y"),
+    ],
+)
+def test_constraints_that_depend_on_the_data_raise_clear_errors(params, message):
+    X, y = _data()
+    with pytest.raises(ValueError, match=message):
+        ImageAugmenter(**{"random_state": 0, **params}).fit_resample(X, y)
+
+
+def test_every_parameter_has_a_declared_constraint():
+    assert set(ImageAugmenter._parameter_constraints) == set(ImageAugmenter().get_params())
+
+
+def test_parameters_are_validated_before_the_data():
+    # the parameter error comes first, even though the images are unusable too
+    with pytest.raises(InvalidParameterError, match="'skew_angle' parameter"):
+        ImageAugmenter(skew_angle=-1).fit_resample(np.zeros((2, 8)), [0, 1])
+
+
+def test_valid_numpy_scalars_and_sequences_pass_validation():
+    X, y = _data()
+    augmenter = ImageAugmenter(
+        n_copies=np.int64(2),
+        shift=[1, np.int32(2)],
+        horizontal=np.True_,
+        zoom_range=np.array([0.9, 1.1]),
+        skew_angle=np.float32(3.0),
+        fill_value=-1,
+        mask_size=np.int16(2),
+        random_state=np.random.RandomState(0),
+    )
+    X_res, y_res = augmenter.fit_resample(X, y)
+    assert X_res.shape == (10 + 6, 16, 16, 3) and len(y_res) == 16
+    assert augmenter.n_copies_ == {0: 0, 1: 2}
 
 
 def test_quarter_turns_need_square_images():

@@ -1,9 +1,12 @@
-"""``skbia fit``: train a classifier on image files and save it."""
+"""``skbia fit``: train a classifier (or a fold ensemble) on image files and save it."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from skbia.cli._common import (
     Timer,
@@ -18,6 +21,9 @@ from skbia.cli._config import FIT_SECTIONS
 def run_fit(args: argparse.Namespace) -> int:
     """Run ``skbia fit`` (see ``skbia fit --help``).
 
+    Every argument and the output path are checked before the data are read
+    and before any training.
+
     Parameters
     ----------
     args : argparse.Namespace
@@ -29,19 +35,17 @@ def run_fit(args: argparse.Namespace) -> int:
         0 on success.
     """
     config = gather_config(args, FIT_SECTIONS)
+    _check_arguments(args)
+    output = check_output(args.output, ensemble=args.ensemble is not None,
+                          overwrite=args.overwrite)
     X, y = load_training_data(args)
-    if not 0.0 <= args.validation_fraction < 1.0:
-        raise ValueError(
-            f"--validation-fraction must be in [0, 1); got {args.validation_fraction}."
-        )
-    output = Path(args.output)
-    if output.parent and not output.parent.exists():
-        raise FileNotFoundError(f"Folder for the model does not exist: {output.parent}")
     estimator = build_estimator(config, verbose=0 if args.quiet else 2)
-    classifier = final_classifier(estimator)
     labels, counts = _class_counts(y)
     print(f"training data: {len(y)} images of shape {tuple(X.shape[1:])}; "
           + ", ".join(f"class {c}: {n}" for c, n in zip(labels, counts, strict=True)))
+    if args.ensemble is not None:
+        return _fit_ensemble(args, config, estimator, X, y, output)
+    classifier = final_classifier(estimator)
     if args.validation_fraction > 0:
         from sklearn.model_selection import train_test_split
 
@@ -56,15 +60,117 @@ def run_fit(args: argparse.Namespace) -> int:
     classifier.save(output)
     print(f"model saved to {output}")
     if args.history_plot:
-        from skbia.plotting._results import plot_history
-
-        plot_history(classifier).savefig(args.history_plot, dpi=110)
-        print(f"training curves saved to {args.history_plot}")
+        _save_history(classifier, args.history_plot)
     return 0
 
 
-def _class_counts(y) -> tuple[list, list]:
-    import numpy as np
+def _check_arguments(args: argparse.Namespace) -> None:
+    if not 0.0 <= args.validation_fraction < 1.0:
+        raise ValueError(
+            f"--validation-fraction must be in [0, 1); got {args.validation_fraction}."
+        )
+    if args.ensemble is not None:
+        if args.ensemble < 2:
+            raise ValueError(f"--ensemble must be at least 2 (folds/members); got {args.ensemble}.")
+        if args.validation_fraction > 0:
+            raise ValueError(
+                "--validation-fraction does not apply to --ensemble: each member is validated "
+                "on its own held-out fold."
+            )
+    if args.history_plot:
+        _check_parent(Path(args.history_plot), "the history plot")
 
+
+def _check_parent(path: Path, what: str) -> None:
+    if path.parent and not path.parent.exists():
+        raise FileNotFoundError(f"Folder for {what} does not exist: {path.parent}")
+
+
+def check_output(path: str | Path, *, ensemble: bool, overwrite: bool) -> Path:
+    """Check where ``skbia fit`` will save its model, before any training.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``--output`` argument.
+    ensemble : bool
+        Whether an ensemble (a folder) is saved instead of one ``.keras`` file.
+    overwrite : bool
+        Whether a saved ensemble already in the folder may be replaced.
+
+    Returns
+    -------
+    path : Path
+
+    Raises
+    ------
+    ValueError
+        If a model file does not end in ``.keras``, or an ensemble folder does.
+    FileNotFoundError
+        If the parent folder does not exist.
+    FileExistsError
+        If the path cannot be written (a folder where a file goes, a file or a
+        non-empty folder where an ensemble goes).
+    """
+    output = Path(path)
+    _check_parent(output, "the model")
+    if ensemble:
+        from skbia.ensemble import FoldEnsembleClassifier
+
+        return FoldEnsembleClassifier.check_save_path(output, overwrite=overwrite)
+    if output.suffix != ".keras":
+        raise ValueError(
+            f"The model file must end in '.keras'; got {str(output)!r} (with --ensemble K the "
+            "output is a folder)."
+        )
+    if output.is_dir():
+        raise FileExistsError(f"{str(output)!r} is a folder; give a .keras file name.")
+    return output
+
+
+def _fit_ensemble(args, config, estimator, X, y, output: Path) -> int:
+    from skbia.ensemble import FoldEnsembleClassifier
+
+    ensemble = FoldEnsembleClassifier(
+        estimator,
+        n_folds=args.ensemble,
+        average=args.ensemble_average,
+        random_state=config["classifier"].get("random_state"),
+        verbose=0 if args.quiet else 1,
+    )
+    with Timer(f"training {args.ensemble} members of {type(estimator).__name__}"):
+        ensemble.fit(X, y)
+    print(_oof_summary(ensemble, y))
+    ensemble.save(output, overwrite=args.overwrite)
+    print(f"ensemble of {args.ensemble} members saved to {output}")
+    if args.history_plot:
+        plot = Path(args.history_plot)
+        for number, member in enumerate(ensemble.estimators_, start=1):
+            _save_history(final_classifier(member),
+                          plot.with_name(f"{plot.stem}_member{number}{plot.suffix}"))
+    return 0
+
+
+def _oof_summary(ensemble: Any, y) -> str:
+    """Return one line with the out-of-fold scores of the members' predictions."""
+    from sklearn.metrics import accuracy_score, roc_auc_score
+
+    oof = ensemble.oof_proba_
+    accuracy = accuracy_score(y, ensemble.classes_[np.argmax(oof, axis=1)])
+    text = f"out-of-fold accuracy {accuracy:.3f}"
+    if len(ensemble.classes_) == 2:
+        positive = np.asarray(y) == ensemble.classes_[1]
+        text += f", ROC AUC {roc_auc_score(positive, oof[:, 1]):.3f}"
+    return text + " (each image scored by the member that did not train on it)"
+
+
+def _save_history(classifier, path) -> None:
+    from skbia.plotting._results import plot_history
+
+    plot_history(classifier).savefig(path, dpi=110)
+    print(f"training curves saved to {path}")
+
+
+def _class_counts(y) -> tuple[list, list]:
     labels, counts = np.unique(np.asarray(y), return_counts=True)
     return labels.tolist(), counts.tolist()

@@ -28,10 +28,17 @@ Train convolutional neural networks on small, imbalanced multi-band image sets.
 
   skbia demo                       simulate lenses, augment, train, evaluate, plot
   skbia fit --positives P.npy --negatives N.npy -o model.keras
+  skbia fit --positives P.npy --negatives N.npy --ensemble 5 -o model_dir
   skbia predict model.keras images.fits -o scores.csv
   skbia tune --config search.yaml --positives P.npy --negatives N.npy -o search/
 
-Run 'skbia <command> --help' for the options of each command."""
+Run 'skbia <command> --help' for the options of each command. Expected errors print one
+line; --debug shows the full traceback instead."""
+
+
+def _add_debug_argument(parser: argparse.ArgumentParser, *, default: object) -> None:
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="on an error, show the full traceback instead of one line")
 
 
 def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,7 +79,8 @@ def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-pixel", type=float, nargs="+", metavar="VALUE",
                        help="min-max normalization: upper clip, one value or one per band")
     group.add_argument("--patience", type=int, help="early-stopping patience in epochs")
-    group.add_argument("--random-state", type=int, help="seed of training and augmentation")
+    group.add_argument("--random-state", type=int,
+                       help="seed of training, augmentation and the --ensemble folds")
     group.add_argument("--set", dest="assignments", action="append", default=[],
                        metavar="[SECTION.]NAME=VALUE",
                        help="any parameter, e.g. --set filter_scale=0.25 "
@@ -92,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"skbia {__version__}")
+    _add_debug_argument(parser, default=False)
     commands = parser.add_subparsers(dest="command", metavar="<command>")
 
     demo = commands.add_parser(
@@ -118,18 +127,32 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--validation-fraction", type=float, default=0.0, metavar="F",
                      help="hold out this stratified fraction of the images (before any "
                           "augmentation) as validation data for val_ metrics (default: 0)")
-    fit.add_argument("--output", "-o", required=True, metavar="FILE",
-                     help="where to save the fitted model (a .keras file)")
+    fit.add_argument("--output", "-o", required=True, metavar="PATH",
+                     help="where to save the fitted model: a .keras file (replaced if it "
+                          "exists), or with --ensemble a new or empty folder")
+    fit.add_argument("--ensemble", type=int, metavar="K",
+                     help="train K members, one per stratified fold of the images, each "
+                          "validated on its held-out fold, and save them to the --output "
+                          "folder; prints the members' out-of-fold score")
+    fit.add_argument("--ensemble-average", choices=("mean", "rank"), default="mean",
+                     help="how the members' predictions are combined: mean probability or "
+                          "mean rank score (default: %(default)s)")
+    fit.add_argument("--overwrite", action="store_true",
+                     help="with --ensemble: replace a saved ensemble already in the --output "
+                          "folder")
     fit.add_argument("--history-plot", metavar="PNG",
-                     help="also save the training curves to this PNG file")
+                     help="also save the training curves to this PNG file (with --ensemble, "
+                          "one file per member: NAME_member1.png, ...)")
     fit.add_argument("--quiet", "-q", action="store_true", help="no per-epoch progress")
 
     predict = commands.add_parser(
         "predict", help="score images with a saved model and write a CSV",
         description="Score images (.npy or FITS) with a model saved by 'skbia fit' "
-                    "(or CNNClassifier.save) and write one CSV row per image.",
+                    "(or CNNClassifier.save), or an ensemble folder saved by 'skbia fit "
+                    "--ensemble' (or FoldEnsembleClassifier.save), and write one CSV row per "
+                    "image.",
     )
-    predict.add_argument("model", help="the saved model")
+    predict.add_argument("model", help="the saved model: a .keras file or an ensemble folder")
     predict.add_argument("images", help="images to score (.npy, .fits, .fit, .fts, .fits.gz)")
     predict.add_argument("--output", "-o", default="scores.csv", metavar="CSV",
                          help="CSV file to write (default: %(default)s)")
@@ -159,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     tune.add_argument("--output", "-o", required=True, metavar="DIR",
                       help="folder for the search, the best model and the reports")
     tune.add_argument("--quiet", "-q", action="store_true", help="no per-trial progress")
+    for command in (demo, fit, predict, tune):
+        # SUPPRESS: a subcommand without --debug keeps the value given before the subcommand
+        _add_debug_argument(command, default=argparse.SUPPRESS)
     return parser
 
 
@@ -174,7 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     status : int
         0 on success, 1 when the command failed with a reported error, 2 for
-        usage errors (from argparse).
+        usage errors (from argparse). With ``--debug`` the error is raised
+        instead of reported.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -186,7 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = getattr(importlib.import_module(module_name), function_name)
     try:
         return int(handler(args) or 0)
-    except (FileNotFoundError, ValueError, TypeError, ImportError) as error:
+    except (OSError, ValueError, TypeError, ImportError, FloatingPointError) as error:
+        if args.debug:
+            raise
         print(f"skbia {args.command}: error: {error}", file=sys.stderr)
         return 1
 

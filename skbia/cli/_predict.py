@@ -1,4 +1,4 @@
-"""``skbia predict``: score images with a saved model and write a CSV file."""
+"""``skbia predict``: score images with a saved model or ensemble and write a CSV file."""
 
 from __future__ import annotations
 
@@ -32,16 +32,44 @@ def run_predict(args: argparse.Namespace) -> int:
         from skbia.utils import check_images
 
         images = check_images(images, fill_value=args.fill_value)
-    from skbia import CNNClassifier
-
-    classifier = CNNClassifier.load(model_path)
+    model = load_model(model_path)
+    ranked = getattr(model, "average", "mean") == "rank"
     with Timer(f"scoring {len(images)} images"):
-        proba = np.asarray(classifier.predict_proba(images))
-    classes = list(classifier.classes_)
-    predicted = np.asarray(classes, dtype=object)[np.argmax(proba, axis=1)]
+        proba = np.asarray(model.predict_proba(images))
+        if ranked:  # rank scores are relative to these images; labels follow the mean probability
+            predicted = np.asarray(model.predict(images), dtype=object)
+    classes = list(model.classes_)
+    if not ranked:
+        predicted = np.asarray(classes, dtype=object)[np.argmax(proba, axis=1)]
     write_scores(args.output, proba, predicted, classes)
+    if ranked:
+        print(f"scores are the members' mean rank among these {len(images)} images, "
+              "not probabilities")
     print(f"scores written to {args.output}")
     return 0
+
+
+def load_model(path: str | Path):
+    """Load a saved model: a ``.keras`` file, or a folder holding a saved ensemble.
+
+    Parameters
+    ----------
+    path : str or Path
+        Written by :meth:`skbia.CNNClassifier.save` (a file) or
+        :meth:`skbia.ensemble.FoldEnsembleClassifier.save` (a folder).
+
+    Returns
+    -------
+    model : CNNClassifier or FoldEnsembleClassifier
+        Fitted.
+    """
+    if Path(path).is_dir():
+        from skbia.ensemble import FoldEnsembleClassifier
+
+        return FoldEnsembleClassifier.load(path)
+    from skbia import CNNClassifier
+
+    return CNNClassifier.load(path)
 
 
 def write_scores(path, proba: np.ndarray, predicted: np.ndarray, classes: list) -> None:

@@ -341,3 +341,166 @@ def test_tune_from_config(tiny_files, tmp_path, capsys):
     assert "trials 1/1" in text
     assert {"search.joblib", "best_model.keras", "summary.txt", "convergence.png"} <= {
         p.name for p in out.iterdir()}
+
+
+# ----------------------------------------------------------------- fold ensembles and --debug
+
+
+def test_parse_ensemble_flags():
+    args = build_parser().parse_args(
+        ["fit", "--positives", "p.npy", "--negatives", "n.npy", "--ensemble", "3",
+         "--ensemble-average", "rank", "--overwrite", "-o", "model_dir"]
+    )
+    assert (args.ensemble, args.ensemble_average, args.overwrite) == (3, "rank", True)
+    plain = build_parser().parse_args(["fit", "-o", "m.keras"])
+    assert (plain.ensemble, plain.ensemble_average, plain.overwrite) == (None, "mean", False)
+
+
+def test_debug_flag_before_or_after_the_command():
+    parser = build_parser()
+    assert parser.parse_args(["--debug", "predict", "m", "x"]).debug is True
+    assert parser.parse_args(["predict", "m", "x", "--debug"]).debug is True
+    assert parser.parse_args(["predict", "m", "x"]).debug is False
+
+
+def test_debug_raises_instead_of_one_line(tmp_path, capsys):
+    args = ["predict", str(tmp_path / "none.keras"), str(tmp_path / "x.npy")]
+    with pytest.raises(FileNotFoundError, match="Model not found"):
+        main([*args, "--debug"])
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "output", "match"),
+    [
+        (["--ensemble", "3"], "model.keras", "folder, not a .keras file"),
+        (["--ensemble", "3"], "busy", "not empty and holds no saved ensemble"),
+        (["--ensemble", "3"], "file.txt", "is a file"),
+        (["--ensemble", "3"], "missing/model_dir", "Folder for the model does not exist"),
+        (["--ensemble", "1"], "model_dir", "--ensemble must be at least 2"),
+        (["--ensemble", "3", "--validation-fraction", "0.2"], "model_dir",
+         "--validation-fraction does not apply"),
+        ([], "model.h5", "must end in '.keras'"),
+        ([], "busy", "is a folder"),
+        (["--history-plot", "missing/h.png"], "m.keras", "Folder for the history plot"),
+    ],
+)
+def test_fit_output_is_checked_before_reading_data_or_training(tmp_path, capsys, extra, output,
+                                                               match):
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "notes.txt").write_text("x")
+    (tmp_path / "file.txt").write_text("x")
+    if output == "busy" and not extra:
+        (tmp_path / "busy.keras").mkdir()
+        output = "busy.keras"
+    # the data files do not exist: the output error must come first
+    status = main(["fit", "--positives", str(tmp_path / "p.npy"), "--negatives",
+                   str(tmp_path / "n.npy"), *extra, "-o", str(tmp_path / output), "-q"])
+    captured = capsys.readouterr()
+    assert status == 1
+    assert match in captured.err and captured.err.count("\n") == 1
+    assert "training" not in captured.out
+
+
+@pytest.fixture(scope="module")
+def fitted_ensemble(tiny_files):
+    folder, _, _ = tiny_files
+    config = folder / "ensemble.json"
+    config.write_text(json.dumps({
+        "classifier": {"filter_scale": 0.0625, "max_pixel": [50, 50, 50], "run_eagerly": True},
+        "augmenter": {"n_copies": 1, "horizontal": True},
+    }))
+    output = folder / "model_dir"
+    status = main(["fit", "--positives", str(folder / "p.npy"), "--negatives",
+                   str(folder / "n.npy"), "-c", str(config), *_TINY, "--ensemble", "2",
+                   "--history-plot", str(folder / "curves.png"), "-o", str(output), "-q"])
+    assert status == 0
+    return output
+
+
+def test_fit_ensemble_writes_a_folder(fitted_ensemble, capsys):
+    from skbia import FoldEnsembleClassifier
+
+    assert {p.name for p in fitted_ensemble.iterdir()} == {
+        "ensemble.json", "member_1.keras", "member_2.keras"}
+    for number in (1, 2):
+        png = fitted_ensemble.parent / f"curves_member{number}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    loaded = FoldEnsembleClassifier.load(fitted_ensemble)
+    assert loaded.n_folds == 2 and loaded.random_state == 0 and loaded.average == "mean"
+    member = loaded.estimators_[0]
+    assert (member.image_size, member.epochs, member.filter_scale) == (12, 1, 0.0625)
+    assert "val_loss" in member.history_  # validated on its held-out fold
+    assert loaded.oof_proba_.shape == (24, 2)
+
+
+def test_fit_ensemble_prints_the_out_of_fold_score(tiny_files, tmp_path, capsys):
+    folder, _, _ = tiny_files
+    status = main(["fit", "--positives", str(folder / "p.npy"), "--negatives",
+                   str(folder / "n.npy"), *_TINY, "--set", "filter_scale=0.0625",
+                   "--set", "max_pixel=50", "--set", "run_eagerly=true",
+                   "--ensemble", "2", "--ensemble-average", "rank", "-o",
+                   str(tmp_path / "e")])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "member 1/2: trained on 12 images, held out 12" in out
+    assert "out-of-fold accuracy" in out and "ROC AUC" in out
+    assert json.loads((tmp_path / "e" / "ensemble.json").read_text())["average"] == "rank"
+
+
+def test_fit_refuses_an_existing_ensemble_without_overwrite(fitted_ensemble, tiny_files,
+                                                            capsys):
+    folder, _, _ = tiny_files
+    args = ["fit", "--positives", str(folder / "p.npy"), "--negatives", str(folder / "n.npy"),
+            "--ensemble", "2", "-o", str(fitted_ensemble), "-q"]
+    assert main(args) == 1
+    assert "already holds a saved ensemble" in capsys.readouterr().err
+
+
+def test_predict_with_an_ensemble_folder(fitted_ensemble, tiny_files, tmp_path):
+    from skbia import FoldEnsembleClassifier
+
+    _, positives, negatives = tiny_files
+    X = np.concatenate([positives, negatives])
+    np.save(tmp_path / "X.npy", X)
+    assert main(["predict", str(fitted_ensemble), str(tmp_path / "X.npy"),
+                 "-o", str(tmp_path / "s.csv")]) == 0
+    table = np.genfromtxt(tmp_path / "s.csv", delimiter=",", names=True)
+    assert table.dtype.names == ("index", "predicted", "score")
+    loaded = FoldEnsembleClassifier.load(fitted_ensemble)
+    np.testing.assert_allclose(table["score"], loaded.predict_proba(X)[:, 1], rtol=1e-4,
+                               atol=1e-6)
+    np.testing.assert_array_equal(table["predicted"], loaded.predict(X))
+
+
+def test_predict_with_a_rank_averaged_ensemble(fitted_ensemble, tiny_files, tmp_path, capsys):
+    import shutil
+
+    from skbia import FoldEnsembleClassifier
+
+    _, positives, negatives = tiny_files
+    X = np.concatenate([positives, negatives])
+    np.save(tmp_path / "X.npy", X)
+    ranked = tmp_path / "ranked"
+    shutil.copytree(fitted_ensemble, ranked)
+    manifest = json.loads((ranked / "ensemble.json").read_text())
+    manifest["average"] = "rank"
+    (ranked / "ensemble.json").write_text(json.dumps(manifest))
+    assert main(["predict", str(ranked), str(tmp_path / "X.npy"),
+                 "-o", str(tmp_path / "r.csv")]) == 0
+    assert "not probabilities" in capsys.readouterr().out
+    table = np.genfromtxt(tmp_path / "r.csv", delimiter=",", names=True)
+    loaded = FoldEnsembleClassifier.load(ranked)
+    np.testing.assert_allclose(table["score"], loaded.predict_proba(X)[:, 1], rtol=1e-5)
+    # every member's mid-rank scores of 24 images average to exactly 0.5
+    assert np.isclose(table["score"].mean(), 0.5, atol=1e-5)
+    np.testing.assert_array_equal(table["predicted"], loaded.predict(X))
+
+
+def test_predict_with_a_folder_that_is_not_an_ensemble(tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.zeros((2, 8, 8, 3)))
+    (tmp_path / "folder").mkdir()
+    assert main(["predict", str(tmp_path / "folder"), str(tmp_path / "x.npy")]) == 1
+    assert "no ensemble.json" in capsys.readouterr().err

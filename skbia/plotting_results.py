@@ -5,6 +5,6 @@ Use :mod:`skbia.plotting`, which holds every plotting function.
 
 from __future__ import annotations
 
-from skbia.plotting._results import penultimate_features, plot_history, plot_roc_pr, plot_tsne
+from skbia.plotting import penultimate_features, plot_history, plot_roc_pr, plot_tsne
 
 __all__ = ["penultimate_features", "plot_history", "plot_roc_pr", "plot_tsne"]

@@ -32,7 +32,14 @@ from skbia.augmentation._geometry import (
     random_linear_parts,
     warp_images,
 )
-from skbia.utils import check_count, check_images, check_labels, is_integer, is_real
+from skbia.utils import (
+    check_count,
+    check_images,
+    check_labels,
+    fill_missing_parameters,
+    is_integer,
+    is_real,
+)
 
 __all__ = ["ImageAugmenter"]
 
@@ -222,6 +229,10 @@ class ImageAugmenter(BaseSampler):
         "positive_label": "no_validation",  # any label; checked against y
         "random_state": ["random_state"],
     }
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle, giving parameters added since the pickle was written their defaults."""
+        super().__setstate__(fill_missing_parameters(type(self), state))
 
     def __init__(
         self,

@@ -73,8 +73,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from skbia.datasets import make_lenses
     from skbia.evaluation import evaluate_scores, format_metrics
-    from skbia.plotting import plot_images
-    from skbia.plotting._results import plot_history, plot_roc_pr, plot_tsne
+    from skbia.plotting import plot_history, plot_images, plot_roc_pr, plot_tsne
 
     with Timer(f"simulating {settings.n_lenses} lenses + {settings.n_others} others "
                f"(training) and {settings.n_test_lenses} + {settings.n_test_others} (test), "

@@ -165,7 +165,7 @@ def _oof_summary(ensemble: Any, y) -> str:
 
 
 def _save_history(classifier, path) -> None:
-    from skbia.plotting._results import plot_history
+    from skbia.plotting import plot_history
 
     plot_history(classifier).savefig(path, dpi=110)
     print(f"training curves saved to {path}")

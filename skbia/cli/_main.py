@@ -69,7 +69,7 @@ def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--config", "-c", metavar="FILE",
                        help="YAML or JSON file with 'classifier' and 'augmenter' sections")
-    group.add_argument("--arch", help="network: alexnet, vgg16 or resnet18")
+    group.add_argument("--arch", help="network: compact, alexnet, vgg16 or resnet18")
     group.add_argument("--epochs", type=int, help="training epochs")
     group.add_argument("--batch-size", type=int, help="images per gradient step")
     group.add_argument("--learning-rate", type=float, help="optimizer learning rate")

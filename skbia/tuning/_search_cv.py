@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-import numbers
+import copy
+import inspect
 import os
 import tempfile
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
 import joblib
 import numpy as np
+from sklearn import get_config
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics._scorer import _MultimetricScorer
+from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
 from skopt import BayesSearchCV
+from skopt.space import check_dimension
 from skopt.utils import eval_callbacks, point_asdict
 
 from skbia.tuning._parallel import _tensorflow_aware_backend
@@ -123,7 +129,29 @@ class CNNSearchCV(BayesSearchCV):
     --------
     skbia.tuning.build_search_space : Search space from pyBIA's switches.
     skbia.tuning.search_summary : Text table of the best trials.
+
+    Notes
+    -----
+    ``fit`` checks every parameter against ``_parameter_constraints`` (scikit-learn's
+    declarative validation, extended from :class:`skopt.BayesSearchCV`'s) before it
+    reads a file or fits anything, and raises scikit-learn's ``InvalidParameterError``
+    (both a ``ValueError`` and a ``TypeError``) naming the parameter. Checks that involve
+    several parameters (``refit`` with several metrics, ``trial_params`` that
+    overlap ``search_spaces``) follow.
     """
+
+    _parameter_constraints: dict = {
+        **BayesSearchCV._parameter_constraints,
+        "search_spaces": [Mapping, list],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "trial_params": [Mapping, None],
+        "checkpoint": [str, os.PathLike, None],
+        # skopt's BayesSearchCV cannot rank by a callable refit
+        "refit": ["boolean", str],
+        "optimizer_kwargs": [Mapping, None],
+        "n_points": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,
@@ -145,22 +173,26 @@ class CNNSearchCV(BayesSearchCV):
         return_train_score: bool = False,
         verbose: int = 0,
     ) -> None:
-        super().__init__(
-            estimator,
-            search_spaces,
-            optimizer_kwargs=optimizer_kwargs,
-            n_iter=n_iter,
+        # BaseSearchCV's __init__, not BayesSearchCV's: that one validates
+        # search_spaces and sets attributes that are not parameters (fit_params,
+        # iid); scikit-learn estimators validate in fit and set only parameters.
+        BaseSearchCV.__init__(
+            self,
+            estimator=estimator,
             scoring=scoring,
             n_jobs=n_jobs,
-            n_points=n_points,
             refit=refit,
             cv=cv,
             verbose=verbose,
             pre_dispatch=pre_dispatch,
-            random_state=random_state,
             error_score=error_score,
             return_train_score=return_train_score,
         )
+        self.search_spaces = search_spaces
+        self.n_iter = n_iter
+        self.optimizer_kwargs = optimizer_kwargs
+        self.n_points = n_points
+        self.random_state = random_state
         self.trial_params = trial_params
         self.checkpoint = checkpoint
 
@@ -203,6 +235,8 @@ class CNNSearchCV(BayesSearchCV):
         self : CNNSearchCV
             The fitted search.
         """
+        if not get_config()["skip_parameter_validation"]:
+            self._validate_params()
         space = self._single_space()
         self._check_params()
         history = _load_history(resume_from, sorted(space))
@@ -251,26 +285,25 @@ class CNNSearchCV(BayesSearchCV):
         return self
 
     def _check_params(self) -> None:
-        if callable(self.refit):
-            raise ValueError(
-                "CNNSearchCV needs refit=True, False or a metric name, not a callable."
-            )
+        """Check what the declared constraints cannot: combinations of parameters."""
         multimetric = isinstance(self.scoring, (list, tuple, set, dict))
         if multimetric and not isinstance(self.refit, str):
             raise ValueError(
                 "With several scoring metrics, refit must name the one that guides "
                 f"the search; got refit={self.refit!r}."
             )
-        if not (self.error_score == "raise" or isinstance(self.error_score, numbers.Real)):
-            raise ValueError(f"error_score must be 'raise' or a number; got {self.error_score!r}.")
-        if self.trial_params is not None and not isinstance(self.trial_params, Mapping):
-            raise TypeError(f"trial_params must be a dict or None; got {self.trial_params!r}.")
-        overlap = set(self.trial_params or {}) & set(pack_band_params(self._single_space()))
+        trial_params = dict(self.trial_params or {})
+        overlap = set(trial_params) & set(pack_band_params(self._single_space()))
         if overlap:
             raise ValueError(
                 f"trial_params and search_spaces both set {sorted(overlap)}; "
                 "a parameter is either searched or fixed for the trials."
             )
+        if trial_params:
+            try:  # the check every trial would make, once before any fit
+                clone(self.estimator).set_params(**clone(trial_params, safe=False))
+            except ValueError as error:
+                raise ValueError(f"trial_params cannot be set on the estimator: {error}") from None
 
     def _check_refit_for_multimetric(self, scores) -> None:
         """Check the metric that guides the search (``refit`` is False while searching)."""
@@ -283,20 +316,36 @@ class CNNSearchCV(BayesSearchCV):
 
     def _single_space(self) -> dict[str, Any]:
         space = self.search_spaces
-        if isinstance(space, list) and len(space) == 1 and isinstance(space[0], dict):
+        if isinstance(space, list) and len(space) == 1 and isinstance(space[0], Mapping):
             space = space[0]
         if not isinstance(space, Mapping):
             raise TypeError(
                 "CNNSearchCV takes one search space (a dict of parameter name -> "
                 "skopt dimension); use skopt.BayesSearchCV for several subspaces."
             )
+        if not space:
+            raise ValueError(
+                "search_spaces is empty; give at least one parameter name -> skopt dimension."
+            )
+        for name, dimension in space.items():
+            if not isinstance(name, str):
+                raise TypeError(f"search_spaces keys must be parameter names; got {name!r}.")
+            try:
+                check_dimension(dimension)
+            except (TypeError, ValueError) as error:
+                raise ValueError(
+                    f"search_spaces[{name!r}] is not a skopt dimension "
+                    f"(Real, Integer, Categorical or a tuple/list of bounds or values): {error}"
+                ) from None
         return dict(space)
 
     # --------------------------------------------------------- the search
     def _run_search(self, evaluate_candidates) -> None:
         space = self._single_space()
         self.optimizer_kwargs_["random_state"] = check_random_state(self.random_state)
-        optimizer = self._make_optimizer(space)
+        # skopt's Optimizer sets the transform (and missing names) of the dimensions
+        # it is given: give it copies, so that fit leaves search_spaces as it was.
+        optimizer = self._make_optimizer(copy.deepcopy(space))
         self.optimizers_ = [optimizer]
         self._told_scores: list[float] = []
         self._pending: list[tuple[list, float]] = []
@@ -308,9 +357,9 @@ class CNNSearchCV(BayesSearchCV):
             for _ in xs:  # continue the random sequence instead of repeating it
                 optimizer.space.rvs(random_state=optimizer.rng)
 
-        n_left = self.n_iter - self.n_resumed_
+        n_left = int(self.n_iter) - self.n_resumed_  # skopt wants Python ints
         while n_left > 0:
-            n_points = min(n_left, self.n_points)
+            n_points = min(n_left, int(self.n_points))
             result = self._safe_step(space, optimizer, evaluate_candidates, n_points) or result
             n_left -= n_points
             if self.checkpoint is not None:
@@ -354,6 +403,19 @@ class CNNSearchCV(BayesSearchCV):
             key = self._score_key(results)
             scores = [float(s) for s in results[key][-n_points:]]
         return self._tell(optimizer, points, scores)
+
+    def _format_results(self, candidate_params, n_splits, out, more_results=None):
+        """Keep the first failed fold's error, then format the results as scikit-learn does.
+
+        A trial whose folds fail only in part (a fit here, a score there) is no
+        error for scikit-learn: it warns and scores NaN. Should no trial of the
+        search end with a finite score, this error is the one to show.
+        """
+        if getattr(self, "_first_error", None) is None:
+            fit_error = next((r["fit_error"] for r in out if r.get("fit_error")), None)
+            if fit_error is not None:
+                self._first_error = f"A fold of a trial failed to fit:\n{fit_error}"
+        return super()._format_results(candidate_params, n_splits, out, more_results)
 
     def _score_key(self, results: Mapping[str, Any]) -> str:
         key = f"mean_test_{self._refit_metric}"
@@ -490,6 +552,13 @@ class _DivergenceGuard:
             final = final.steps[-1][1]
         check_training_finite(getattr(final, "history_", None))
         return self.scorer(estimator, *args, **kwargs)
+
+    def _accept_sample_weight(self) -> bool:
+        """Whether the wrapped scorer takes ``sample_weight`` (sklearn asks before passing it)."""
+        accept = getattr(self.scorer, "_accept_sample_weight", None)
+        if accept is not None:
+            return bool(accept())
+        return "sample_weight" in inspect.signature(self.scorer).parameters
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.scorer!r})"

@@ -8,7 +8,13 @@ these names from :mod:`skbia.utils`, never from its private modules.
 
 from __future__ import annotations
 
-from skbia.utils._checks import check_count, check_positive_int, is_integer, is_real
+from skbia.utils._checks import (
+    check_count,
+    check_positive_int,
+    fill_missing_parameters,
+    is_integer,
+    is_real,
+)
 from skbia.utils._noise import estimate_background_noise
 from skbia.utils._random_state import seed_from_random_state, seed_sequence
 from skbia.utils._validation import (
@@ -25,6 +31,7 @@ __all__ = [
     "check_labels",
     "check_positive_int",
     "check_training_finite",
+    "fill_missing_parameters",
     "estimate_background_noise",
     "is_integer",
     "is_real",

@@ -68,3 +68,29 @@ def check_positive_int(name: str, value: Any) -> int:
     if not is_integer(value) or value < 1:
         raise ValueError(f"{name} must be a positive integer; got {value!r}.")
     return int(value)
+
+
+def fill_missing_parameters(estimator_class: type, state: dict) -> dict:
+    """Add the constructor default of every parameter missing from a pickled ``state``.
+
+    An estimator pickled by an older skbia lacks the parameters added since;
+    with their defaults (which keep the old behaviour) it clones, prints and
+    refits like a new one. Called from ``__setstate__``.
+
+    Parameters
+    ----------
+    estimator_class : type
+        The estimator's class (its ``__init__`` signature gives the defaults).
+    state : dict
+        The unpickled ``__dict__``; updated in place.
+
+    Returns
+    -------
+    state : dict
+    """
+    import inspect
+
+    for name, parameter in inspect.signature(estimator_class.__init__).parameters.items():
+        if parameter.default is not inspect.Parameter.empty:
+            state.setdefault(name, parameter.default)
+    return state

@@ -1,4 +1,8 @@
-"""Seeding of Python, NumPy and Keras for reproducible training runs."""
+"""Seeding of Python, NumPy and Keras for reproducible training runs.
+
+The integer seed of a ``random_state`` parameter comes from
+:func:`skbia.utils.seed_from_random_state`.
+"""
 
 from __future__ import annotations
 
@@ -7,40 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-
-
-def seed_from_random_state(random_state) -> int | None:
-    """Return the integer seed a ``random_state`` parameter stands for.
-
-    Parameters
-    ----------
-    random_state : None, int or numpy.random.RandomState
-        None means unseeded. A ``RandomState`` gives one integer drawn from a
-        copy of it (the caller's generator is not advanced, so the same
-        generator state always gives the same seed).
-
-    Returns
-    -------
-    seed : int or None
-
-    Raises
-    ------
-    ValueError
-        For a negative integer or a value of another type.
-    """
-    if random_state is None:
-        return None
-    if isinstance(random_state, np.random.RandomState):
-        copy = np.random.RandomState()
-        copy.set_state(random_state.get_state())
-        return int(copy.randint(0, 2**31 - 1))
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        if random_state < 0 or random_state >= 2**32:
-            raise ValueError(f"random_state must be in [0, 2**32); got {random_state!r}.")
-        return int(random_state)
-    raise ValueError(
-        f"random_state must be None, an int or a numpy.random.RandomState; got {random_state!r}."
-    )
 
 
 @contextmanager

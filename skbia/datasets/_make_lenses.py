@@ -14,7 +14,6 @@ lens data sets".
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
@@ -28,6 +27,7 @@ from skbia.datasets._scenes import (
     draw_scene,
     render_scene,
 )
+from skbia.utils import check_count, is_real, seed_sequence
 
 __all__ = ["DEFAULT_OTHER_MIX", "METADATA_FIELDS", "make_lenses"]
 
@@ -188,8 +188,8 @@ def make_lenses(
     >>> X.shape, X.dtype, int(y.sum())
     ((16, 32, 32, 3), dtype('float32'), 4)
     """
-    n_lenses = _check_count("n_lenses", n_lenses)
-    n_others = _check_count("n_others", n_others)
+    n_lenses = check_count("n_lenses", n_lenses)
+    n_others = check_count("n_others", n_others)
     if n_lenses + n_others == 0:
         raise ValueError("n_lenses + n_others must be at least 1; both are 0.")
     for name, flag in (("noise", noise), ("shuffle", shuffle), ("return_metadata",
@@ -204,7 +204,7 @@ def make_lenses(
         background_residual=background_residual, oversample=oversample, noise=noise,
     )
     kinds = ["lens"] * n_lenses + _apportion(n_others, _check_mix(other_mix))
-    root = _seed_sequence(random_state)
+    root = seed_sequence(random_state)
 
     n_images = len(kinds)
     X = np.empty((n_images, settings.image_size, settings.image_size, len(settings.bands)),
@@ -234,17 +234,9 @@ def make_lenses(
 # ----------------------------------------------------------------------------- validation
 
 
-def _check_count(name: str, value) -> int:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be a non-negative integer; got {value!r}.")
-    if value < 0:
-        raise ValueError(f"{name} must be a non-negative integer; got {value}.")
-    return int(value)
-
-
 def _check_number(name: str, value, *, minimum: float | None = None,
                   strict: bool = False) -> float:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+    if not is_real(value):
         raise ValueError(f"{name} must be a number; got {value!r}.")
     value = float(value)
     if not math.isfinite(value):
@@ -258,7 +250,7 @@ def _check_number(name: str, value, *, minimum: float | None = None,
 def _check_range(name: str, value, *, minimum: float | None = None,
                  strict: bool = False) -> tuple[float, float]:
     """Return a (low, high) range from a number or a pair, with low <= high."""
-    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+    if is_real(value):
         low = high = value
     else:
         try:
@@ -293,7 +285,7 @@ def _per_band(name: str, value, bands: tuple[str, ...], default: Mapping[str, fl
               *, minimum: float, strict: bool) -> np.ndarray:
     if value is None:
         value = [default[b] for b in bands]
-    if isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_):
+    if is_real(value):
         value = [value] * len(bands)
     values = list(value) if isinstance(value, Sequence | np.ndarray) else None
     if values is None or len(values) != len(bands):
@@ -307,10 +299,10 @@ def _per_band(name: str, value, bands: tuple[str, ...], default: Mapping[str, fl
 def _settings(*, image_size, pixel_scale, bands, einstein_radius, source_magnitude,
               lens_magnitude, psf, psf_fwhm, sky_level, gain, read_noise, zero_point,
               field_density, background_residual, oversample, noise) -> Settings:
-    size = _check_count("image_size", image_size)
+    size = check_count("image_size", image_size)
     if size < _MIN_IMAGE_SIZE:
         raise ValueError(f"image_size must be at least {_MIN_IMAGE_SIZE} pixels; got {size}.")
-    oversample = _check_count("oversample", oversample)
+    oversample = check_count("oversample", oversample)
     if oversample < 1:
         raise ValueError(f"oversample must be at least 1; got {oversample}.")
     if psf not in ("moffat", "gaussian"):
@@ -362,21 +354,3 @@ def _apportion(total: int, weights: Mapping[str, float]) -> list[str]:
     # ties go to the kind listed first (stable sort)
     counts[np.argsort(-(shares - counts), kind="stable")[:remainder]] += 1
     return [kind for kind, count in zip(kinds, counts, strict=True) for _ in range(count)]
-
-
-def _seed_sequence(random_state) -> np.random.SeedSequence:
-    """Return a SeedSequence from an int, a Generator, a RandomState or None."""
-    if random_state is None:
-        return np.random.SeedSequence()
-    if isinstance(random_state, np.random.Generator):
-        return np.random.SeedSequence(random_state.integers(0, 2**63, size=2).tolist())
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.SeedSequence(
-            random_state.randint(0, 2**31 - 1, size=4).tolist())
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ValueError(f"random_state must be a non-negative integer; got {random_state}.")
-        return np.random.SeedSequence(int(random_state))
-    raise ValueError(
-        f"random_state must be None, an int, a numpy Generator or a RandomState; got "
-        f"{random_state!r}.")

@@ -13,6 +13,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import StratifiedKFold, check_cv, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skbia import CNNClassifier
 from skbia.classifier._optimizers import OPTIMIZERS, make_optimizer
@@ -295,18 +296,18 @@ def test_fill_value_replaces_non_finite_pixels(blobs):
 
 
 def test_small_predictions_skip_tracing_and_match_model_predict(blobs, monkeypatch):
-    import skbia.classifier._classifier as classifier_module
+    import skbia.classifier._prediction as prediction_module
 
     X, y = blobs
     clf = tiny(arch="alexnet", filter_scale=1 / 32, run_eagerly=False, batch_size=8).fit(X, y)
     direct = clf.predict_proba(X)
     assert clf.model_.predict_function is None  # no graph traced for 50 images
-    monkeypatch.setattr(classifier_module, "_DIRECT_PREDICT_MAX_IMAGES", 0)
+    monkeypatch.setattr(prediction_module, "_DIRECT_PREDICT_MAX_IMAGES", 0)
     traced = clf.predict_proba(X)
     assert clf.model_.predict_function is not None
     np.testing.assert_allclose(direct, traced, rtol=1e-5, atol=1e-6)
     # once traced, Model.predict (faster per image) is used again
-    monkeypatch.setattr(classifier_module, "_DIRECT_PREDICT_MAX_IMAGES", 512)
+    monkeypatch.setattr(prediction_module, "_DIRECT_PREDICT_MAX_IMAGES", 512)
     assert not clf._direct_predict_applies(X)
 
 
@@ -345,12 +346,33 @@ def _with_inf(X, y):
         (lambda X, y: (X, np.zeros_like(y)), {}, ValueError, r"y has 1 class\(es\)"),
         (lambda X, y: (X, y), {"image_size": 20}, ValueError, "smaller than image_size=20"),
         (lambda X, y: (X, y), {"max_pixel": [1.0, 2.0]}, ValueError, "2 values but the images"),
-        (lambda X, y: (X, y), {"image_size": 0}, ValueError, "image_size must be None"),
-        (lambda X, y: (X, y), {"arch": "lenet"}, ValueError, "Unknown architecture 'lenet'"),
+        (
+            lambda X, y: (X, y),
+            {"image_size": 0},
+            InvalidParameterError,
+            r"'image_size' parameter of CNNClassifier must be None, an int in the range \[1, inf\)",
+        ),
+        (
+            lambda X, y: (X, y),
+            {"image_size": (12, 0)},
+            ValueError,
+            r"image_size must be None, a positive integer or a \(height, width\) pair",
+        ),
+        (
+            lambda X, y: (X, y),
+            {"arch": "lenet"},
+            InvalidParameterError,
+            r"'arch' parameter of CNNClassifier must be a str among .*'alexnet'.* or a callable",
+        ),
         (lambda X, y: (X, y), {"epoch": 3}, ValueError, "Unknown parameter 'epoch'"),
         (lambda X, y: (X, y), {"model__filters_9": 3}, ValueError, "does not take model__filt"),
         (lambda X, y: (X, y), {"device": "tpu"}, ValueError, "device must be None"),
-        (lambda X, y: (X, y), {"optimizer": "adamw"}, ValueError, "Unknown optimizer"),
+        (
+            lambda X, y: (X, y),
+            {"optimizer": "adamw"},
+            InvalidParameterError,
+            r"'optimizer' parameter of CNNClassifier must be a str among .*'adam'",
+        ),
         (
             lambda X, y: (X, y),
             {"patience": 2, "monitor": "val_loss"},
@@ -387,6 +409,68 @@ def test_bad_input_raises_a_clear_error(blobs, make, params, error, match):
     X, y = make(*blobs)
     with pytest.raises(error, match=match):
         tiny(epochs=1, **params).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("epochs", 0),
+        ("epochs", True),  # booleans are not numbers here
+        ("batch_size", 2.5),
+        ("verbose", 3),
+        ("patience", -1),
+        ("validation_split", 1.0),
+        ("learning_rate", 0.0),
+        ("decay", -0.1),
+        ("momentum", float("nan")),
+        ("dropout", 1.0),
+        ("filter_scale", float("inf")),
+        ("fill_value", float("nan")),
+        ("min_pixel", -float("inf")),
+        ("max_pixel", "100"),
+        ("focal_alpha", 1.5),
+        ("positive_weight", 0),
+        ("class_weight", "auto"),
+        ("pooling", "mean"),
+        ("regularizer", "dropout"),
+        ("loss", "mse"),
+        ("random_state", -1),
+        ("random_state", True),
+        ("warm_start", "yes"),
+        ("normalize", 1),
+        ("stop_thresholds", [("loss", ("below", 0.1))]),
+        ("validation_data", "val.npy"),
+        ("callbacks", "early_stopping"),
+        ("device", 0),
+        ("arch", 3),
+    ],
+)
+def test_invalid_parameters_raise_before_any_work(blobs, name, value):
+    X, y = blobs
+    clf = tiny(**{name: value})
+    with pytest.raises(InvalidParameterError, match=rf"The '{name}' parameter of CNNClassifier"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "input_shape_")  # the images were not even looked at
+    with pytest.raises(InvalidParameterError, match=rf"The '{name}' parameter of CNNClassifier"):
+        clf.partial_fit(X, y)  # even epochs and warm_start, which partial_fit overrides
+    assert issubclass(InvalidParameterError, ValueError)
+
+
+def test_numpy_scalars_and_keras_objects_are_valid_parameters(blobs):
+    X, y = blobs
+    clf = tiny(
+        epochs=np.int64(1),
+        batch_size=np.int32(25),
+        learning_rate=np.float32(1e-3),
+        shuffle=np.bool_(False),
+        nesterov=np.bool_(False),
+        dense_activation=keras.activations.relu,
+        conv_initializer=keras.initializers.HeNormal(seed=0),
+        max_pixel=np.array([8.0, 8.0, 8.0]),
+        random_state=np.random.RandomState(0),
+    ).fit(X, y)
+    assert len(clf.history_["loss"]) == 1
+    assert int(clf.model_.optimizer.iterations.numpy()) == 2  # 50 images, batches of 25
 
 
 def test_bad_prediction_input_raises(fitted, blobs):

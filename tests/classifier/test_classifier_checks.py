@@ -9,7 +9,8 @@ checks exercise the real estimator code (validation, scikeras plumbing, label
 encoding, cloning, pickling, sample and class weights). Checks that cannot
 apply are listed in ``EXPECTED_FAILURES`` with the reason and run as strict
 xfails, so a change in behaviour is noticed. Checks that fit several networks
-are marked slow; the quick ones run by default.
+are marked slow; the quick ones run by default. ``check_param_validation``,
+which the generator does not yield, checks ``_parameter_constraints``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import functools
 import keras
 import numpy as np
 import pytest
-from sklearn.utils.estimator_checks import estimator_checks_generator
+from sklearn.utils.estimator_checks import check_param_validation, estimator_checks_generator
 
 from skbia import CNNClassifier
 
@@ -141,8 +142,8 @@ def _check_id(check) -> str:
     return _check_name(check) + (f"({extra})" if extra else "")
 
 
-def _cases():
-    estimator = _TabularCNN(
+def _estimator() -> _TabularCNN:
+    return _TabularCNN(
         arch=dense_features,
         normalize=False,
         epochs=2,
@@ -151,7 +152,10 @@ def _cases():
         random_state=0,
         run_eagerly=True,
     )
-    for est, check in estimator_checks_generator(estimator, legacy=True):
+
+
+def _cases():
+    for est, check in estimator_checks_generator(_estimator(), legacy=True):
         name = _check_name(check)
         marks = []
         if name in EXPECTED_FAILURES:
@@ -171,3 +175,10 @@ def test_every_expected_failure_is_a_real_check():
     names = {_check_name(check) for _, check in estimator_checks_generator(_TabularCNN())}
     assert set(EXPECTED_FAILURES) <= names
     assert FAST_CHECKS <= names
+
+
+def test_every_parameter_is_declared_and_checked_by_fit_and_partial_fit():
+    # scikit-learn's own test of _parameter_constraints (the generator does not yield it):
+    # every parameter has a constraint, and fit and partial_fit raise InvalidParameterError
+    # naming it for a value of the wrong type and for one out of range
+    check_param_validation("_TabularCNN", _estimator())

@@ -3,6 +3,14 @@
 CI has no GPU, so the test splits the CPU into two logical devices (which must
 happen before TensorFlow starts, hence a fresh interpreter) and trains across
 both replicas.
+
+The images are standardized noise fed without min-max scaling
+(``normalize=False``), so the activations have variances near 1, where the
+batch-norm moving variances start. Scaled to [0, 1] their variances are 1e-3 to
+1e-1, while the 48 steps of this tiny run leave every moving variance at about
+0.99**48 = 62% of its initial 1: predictions, which use the moving statistics,
+then come from a network other than the trained one, and their AUC ranges from 0
+to 1 with the seed and the TensorFlow version, on one device as on two.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ REPO = str(Path(__file__).resolve().parents[2])
 SCRIPT = textwrap.dedent(
     """
     import json, sys
+    import keras
     import numpy as np
     import tensorflow as tf
 
@@ -33,24 +42,40 @@ SCRIPT = textwrap.dedent(
     from skbia import CNNClassifier
 
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(96, 16, 16, 3)).astype("float32")
     y = (np.arange(96) % 4 == 0).astype(int)
     yy, xx = np.mgrid[:16, :16] - 7.5
-    X[y == 1] += (6 * np.exp(-(xx**2 + yy**2) / 8))[None, :, :, None].astype("float32")
-    clf = CNNClassifier(arch="alexnet", filter_scale=1 / 16, min_pixel=-3, max_pixel=8,
-                        epochs=8, batch_size=16, learning_rate=1e-3, device="mirrored",
-                        random_state=0, verbose=0).fit(X, y)
+    blob = (6 * np.exp(-(xx**2 + yy**2) / 8))[None, :, :, None].astype("float32")
+    X, X_new = (rng.normal(size=(96, 16, 16, 3)).astype("float32") + blob * y[:, None, None, None]
+                for _ in range(2))
+    # normalize=False: the pixels are standardized noise, so the batch-norm moving statistics
+    # start near the activations' (0, 1) and predictions follow the trained network
+    clf = CNNClassifier(arch="alexnet", filter_scale=1 / 16, normalize=False, epochs=8,
+                        batch_size=16, learning_rate=1e-3, device="mirrored", random_state=0,
+                        verbose=0).fit(X, y)
     proba = clf.predict_proba(X)[:, 1]
+    strategy = clf.model_.distribute_strategy
+    norms = [layer for layer in clf.model_.layers
+             if isinstance(layer, keras.layers.BatchNormalization)]
+    copies = {}  # each replica's copy of every batch-norm moving statistic
+    for layer in norms:
+        for kind in ("moving_mean", "moving_variance"):
+            values = strategy.experimental_local_results(getattr(layer, kind).value)
+            copies[f"{layer.name}.{kind}"] = [np.asarray(value) for value in values]
     clf.save(sys.argv[1])
     loaded = CNNClassifier.load(sys.argv[1])
     loaded_proba = loaded.predict_proba(X)[:, 1]
     warm = loaded.set_params(warm_start=True, epochs=1).fit(X, y)
     print(json.dumps({
-        "replicas": clf.model_.distribute_strategy.num_replicas_in_sync,
+        "replicas": strategy.num_replicas_in_sync,
         "loaded_replicas": loaded.model_.distribute_strategy.num_replicas_in_sync,
-        "synchronized": [layer.synchronized for layer in clf.model_.layers
-                         if isinstance(layer, tf.keras.layers.BatchNormalization)],
+        "synchronized": [layer.synchronized for layer in norms],
+        "moving_copies": sorted({len(values) for values in copies.values()}),
+        "moving_spread": max(float(np.abs(value - values[0]).max())
+                             for values in copies.values() for value in values),
+        "variances_left_at_1": [name for name, values in copies.items()
+                                if name.endswith("variance") and np.allclose(values[0], 1.0)],
         "auc": roc_auc_score(y, proba),
+        "auc_new_images": roc_auc_score(y, clf.predict_proba(X_new)[:, 1]),
         "max_load_diff": float(abs(loaded_proba - proba).max()),
         "warm_epochs": len(warm.history_["loss"]),
     }))
@@ -70,7 +95,12 @@ def test_mirrored_training_runs_on_two_replicas_and_saves_exactly(tmp_path):
     assert report["replicas"] == 2
     assert report["loaded_replicas"] == 2  # a mirrored model loads mirrored
     assert report["synchronized"] and all(report["synchronized"])
+    # every replica holds the same batch-norm moving statistics, and training moved them
+    assert report["moving_copies"] == [2]
+    assert report["moving_spread"] == 0.0
+    assert report["variances_left_at_1"] == []
     assert report["auc"] > 0.9
+    assert report["auc_new_images"] > 0.9
     assert report["max_load_diff"] == 0.0
     assert report["warm_epochs"] == 9
 

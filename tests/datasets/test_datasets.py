@@ -76,6 +76,13 @@ def test_generator_and_random_state_seeds_reproduce():
     assert not np.array_equal(first, second)
 
 
+def test_numpy_integer_counts_and_seeds_work_like_python_ints():
+    a = make_lenses(np.int64(1), np.int32(2), random_state=np.int64(7), **SMALL)
+    b = make_lenses(1, 2, random_state=7, **SMALL)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
 def test_shuffle_false_puts_lenses_first_and_shuffling_permutes_the_same_images():
     X, y, meta = make_lenses(3, 8, shuffle=False, random_state=1, return_metadata=True, **SMALL)
     assert y.tolist() == [1] * 3 + [0] * 8
@@ -199,6 +206,8 @@ def test_importing_the_module_does_not_import_tensorflow():
     (dict(n_lenses=-1), "n_lenses must be a non-negative integer"),
     (dict(n_others=2.5), "n_others must be a non-negative integer"),
     (dict(n_lenses=True), "n_lenses must be a non-negative integer"),
+    (dict(n_others=np.bool_(True)), "n_others must be a non-negative integer"),
+    (dict(oversample=np.bool_(True)), "oversample must be a non-negative integer"),
     (dict(n_lenses=0, n_others=0), "at least 1"),
     (dict(image_size=8), "image_size must be at least 16"),
     (dict(pixel_scale=0), "pixel_scale must be > 0"),
@@ -224,6 +233,8 @@ def test_importing_the_module_does_not_import_tensorflow():
     (dict(other_mix={"disk": -1.0}), "must be >= 0"),
     (dict(random_state="seed"), "random_state must be None, an int"),
     (dict(random_state=-3), "random_state must be a non-negative integer"),
+    (dict(random_state=True), "random_state must be None, an int"),
+    (dict(pixel_scale=np.bool_(True)), "pixel_scale must be a number"),
     (dict(shuffle="yes"), "shuffle must be True or False"),
     (dict(noise=1), "noise must be True or False"),
 ])

@@ -1,0 +1,124 @@
+"""Saving a fitted classifier to one ``.keras`` file and loading it back.
+
+The file format (a Keras archive with skbia's metadata added) is
+:mod:`skbia.classifier._saving`'s; this module turns a classifier into that
+metadata and rebuilds the fitted state from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self
+
+import keras
+import numpy as np
+from sklearn.exceptions import NotFittedError
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.multiclass import type_of_target
+
+from skbia.classifier import _saving
+from skbia.classifier._devices import device_scope
+from skbia.utils import seed_from_random_state
+
+__all__ = ["_PersistenceMixin"]
+
+# parameters that are never written by ``save`` (data and live objects)
+_NOT_SAVED = ("validation_data", "callbacks")
+
+
+class _PersistenceMixin:
+    """``save``, ``load`` and the rebuilding of the fitted state (``CNNClassifier`` uses them)."""
+
+    def save(self, path) -> None:
+        """Save the fitted classifier to one ``.keras`` file.
+
+        The file is a Keras archive (model, weights, optimizer state,
+        preprocessing layers) with the estimator's parameters, ``classes_``
+        and ``history_`` added as ``skbia.json``. ``validation_data`` and
+        ``callbacks`` are not saved (they load as None); a ``RandomState``
+        ``random_state`` is saved as the integer seed it gave.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination, ending in ``.keras``; an existing file is overwritten.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the classifier is not fitted.
+        TypeError
+            If a parameter cannot be stored (e.g. a lambda as ``arch``).
+        """
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet; nothing to save.")
+        params = {}
+        for name, value in self.get_params(deep=False).items():
+            if name in _NOT_SAVED:
+                continue
+            if name == "random_state" and isinstance(value, np.random.RandomState):
+                value = seed_from_random_state(value)
+            params[name] = _saving.encode(value, name)
+        from skbia import __version__
+
+        metadata = {
+            "skbia_version": __version__,
+            "params": params,
+            "classes": _saving.encode(self.classes_.tolist(), "classes_"),
+            "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "O",
+            "input_shape": list(self.input_shape_),
+            "history": {k: [float(v) for v in vals] for k, vals in self.history_.items()},
+        }
+        _saving.write_model(self.model_, metadata, path)
+
+    @classmethod
+    def load(cls, path) -> Self:
+        """Load a classifier written by :meth:`save`.
+
+        The Keras model is loaded with ``safe_mode=True``. The result predicts
+        like the saved classifier and, with ``warm_start=True``, trains further
+        from the saved weights and optimizer state.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A ``.keras`` file written by :meth:`save`.
+
+        Returns
+        -------
+        classifier : CNNClassifier
+            A fitted classifier.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the file does not exist.
+        ValueError
+            If the file is not a saved skbia classifier.
+        """
+        metadata = _saving.read_metadata(path)
+        params = {name: _saving.decode(value) for name, value in metadata["params"].items()}
+        classifier = cls(**params)
+        with device_scope(classifier, building=True):  # a mirrored model loads mirrored
+            model = _saving.read_model(path)
+        classifier._restore(model, metadata)
+        return classifier
+
+    def _restore(self, model: keras.Model, metadata: Mapping[str, Any]) -> None:
+        """Rebuild the fitted state around a loaded Keras model."""
+        classes = np.asarray(_saving.decode(metadata["classes"]), dtype=metadata["classes_dtype"])
+        self.model_ = model
+        self.input_shape_ = tuple(int(d) for d in metadata["input_shape"])
+        self.X_shape_ = (0, *self.input_shape_)
+        self.X_dtype_ = np.dtype(np.float32)
+        self.classes_ = classes
+        self.target_type_ = type_of_target(classes)
+        self.y_dtype_ = classes.dtype
+        self.y_ndim_ = 1
+        self.target_encoder_ = self.target_encoder.fit(classes)
+        vars(self).update(self.target_encoder_.get_metadata())
+        self.classes_ = classes  # the encoder keeps explicit categories as objects
+        self.feature_encoder_ = FunctionTransformer().fit(np.zeros((1, *self.input_shape_)))
+        self.history_ = {key: list(values) for key, values in metadata["history"].items()}
+        self._random_state = seed_from_random_state(self.random_state)
+        self._initialize_callbacks()

@@ -1,0 +1,173 @@
+"""Training the classifier: ``fit``, ``partial_fit`` and the call of ``keras.Model.fit``.
+
+Every parameter is validated before any work; the model is then built
+(unless warm-starting) and trained under the device scope and the seed of
+``random_state``, with skbia's callbacks (divergence guard, early stopping,
+metric thresholds) after the user's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Self
+
+import numpy as np
+from scikeras.wrappers import BaseWrapper
+from sklearn.utils.class_weight import compute_sample_weight
+
+from skbia.callbacks import StopOnNonFiniteLoss, make_callbacks
+from skbia.classifier._devices import device_scope
+from skbia.classifier._params import check_monitored, check_params
+from skbia.classifier._seeding import seeded
+from skbia.utils import check_training_finite, seed_from_random_state
+
+__all__ = ["_TrainingMixin"]
+
+
+class _TrainingMixin:
+    """``fit``, ``partial_fit`` and scikeras' training hook (``CNNClassifier`` uses them)."""
+
+    def fit(self, X, y, sample_weight=None, *, validation_data=None) -> Self:
+        """Build the model (unless warm-starting) and train it on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, height, width, channels) or (n_images, height, width)
+            Raw training images of any real dtype (converted to native float32).
+        y : array-like of shape (n_images,)
+            Class labels.
+        sample_weight : array-like of shape (n_images,), default=None
+            Per-image weights (multiplied by ``class_weight`` weights if both are given).
+        validation_data : (X_val, y_val), default=None
+            Raw validation images and labels; overrides the ``validation_data``
+            parameter for this call.
+
+        Returns
+        -------
+        self : CNNClassifier
+            The fitted classifier.
+
+        Raises
+        ------
+        sklearn.utils._param_validation.InvalidParameterError
+            If a parameter has an invalid type or value (a ``ValueError``).
+        ValueError
+            If the images or labels are invalid (see the user guide's list).
+        FloatingPointError
+            If the training loss became NaN or infinite (training stops at
+            that batch; the weights are not usable).
+        """
+        check_params(self)
+        seed = seed_from_random_state(self.random_state)
+        warm = bool(self.warm_start) and self.__sklearn_is_fitted__()
+        if validation_data is None:
+            validation_data = self.validation_data
+        if validation_data is not None and self.validation_split:
+            raise ValueError(
+                "Give either validation_data or validation_split, not both "
+                f"(validation_split={self.validation_split!r})."
+            )
+        if not warm:
+            self.classes_ = None
+        # validate here too so class weights see clean labels; fit re-validates cheaply
+        images, labels = self._validate_data(X, y, reset=not warm)
+        if warm:
+            self._check_known_labels(labels, "y")
+        n_classes = len(self.classes_) if warm else len(np.unique(labels))
+        check_monitored(self, n_classes, validation_data is not None or bool(self.validation_split))
+        if self.class_weight is not None:
+            weights = compute_sample_weight(self.class_weight, labels)
+            if sample_weight is not None:
+                weights = weights * np.asarray(sample_weight, dtype=float)
+            sample_weight = weights
+        self._pending_validation = validation_data
+        initial_epoch = self.current_epoch if warm else 0
+        try:
+            with device_scope(self, building=True, continuing=warm), seeded(seed):
+                BaseWrapper.fit(
+                    self,
+                    images,
+                    labels,
+                    sample_weight=sample_weight,
+                    epochs=self.epochs,
+                    initial_epoch=initial_epoch,
+                )
+        finally:
+            self._pending_validation = None
+        return self
+
+    def partial_fit(
+        self, X, y, classes=None, sample_weight=None, *, validation_data=None
+    ) -> Self:
+        """Train for one epoch, continuing from the current model (built on the first call).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_images, height, width, channels) or (n_images, height, width)
+            Raw training images.
+        y : array-like of shape (n_images,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All class labels. The network's output size is fixed by the first
+            call, so its ``y`` must contain every class; ``classes`` is checked
+            against it (and later labels against ``classes_``).
+        sample_weight : array-like of shape (n_images,), default=None
+            Per-image weights.
+        validation_data : (X_val, y_val), default=None
+            Raw validation images and labels.
+
+        Returns
+        -------
+        self : CNNClassifier
+            The classifier, trained one more epoch.
+        """
+        self._validate_params()  # before epochs and warm_start are overridden below
+        if classes is not None:
+            expected = np.unique(np.asarray(classes))
+            seen = self.classes_ if self.__sklearn_is_fitted__() else np.unique(np.asarray(y))
+            if not np.array_equal(np.sort(seen), expected):
+                raise ValueError(
+                    f"classes={expected.tolist()} differs from the classes "
+                    f"{np.sort(seen).tolist()} the network is built for; the first partial_fit "
+                    "call must contain every class."
+                )
+        saved = self.warm_start, self.epochs
+        self.warm_start, self.epochs = True, 1
+        try:
+            return self.fit(X, y, sample_weight=sample_weight, validation_data=validation_data)
+        finally:
+            self.warm_start, self.epochs = saved
+
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        """Train the built model with skbia's callbacks after the user's."""
+        validation = self._pending_validation
+        if validation is not None:
+            kwargs["validation_data"] = self._encode_validation(validation)
+        user_callbacks = self._fit_callbacks
+        self._fit_callbacks = [
+            *user_callbacks,
+            StopOnNonFiniteLoss(),
+            *make_callbacks(
+                patience=self.patience,
+                monitor=self.monitor,
+                thresholds=self.stop_thresholds,
+                restore_best_weights=self.restore_best_weights,
+            ),
+        ]
+        if initial_epoch > 0 and hasattr(self, "history_"):
+            # scikeras appends to history_ when continuing; keep its defaultdict form
+            self.history_ = defaultdict(list, self.history_)
+        try:
+            super()._fit_keras_model(
+                X,
+                y,
+                sample_weight=sample_weight,
+                warm_start=warm_start,
+                epochs=epochs,
+                initial_epoch=initial_epoch,
+                **kwargs,
+            )
+        finally:
+            self._fit_callbacks = user_callbacks
+        self.history_ = dict(self.history_)
+        check_training_finite(self.history_)

@@ -21,7 +21,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
 
 from skbia.augmentation._blending import BLENDING_FUNCTIONS, blend
-from skbia.augmentation._constraints import NumberInterval
 from skbia.augmentation._cutouts import apply_cutouts
 from skbia.augmentation._dihedral import random_dihedral
 from skbia.augmentation._geometry import (
@@ -33,6 +32,7 @@ from skbia.augmentation._geometry import (
     warp_images,
 )
 from skbia.utils import (
+    NumberInterval,
     check_count,
     check_images,
     check_labels,

@@ -1,9 +1,9 @@
 """Building and compiling the classifier's Keras model from its parameters.
 
-The model is the in-model preprocessing (centre crop, per-band min-max
-scaling), the architecture's feature extractor and a dense output layer named
-``"output"``: one sigmoid unit for two classes, a softmax over the classes
-otherwise.
+The model is the in-model preprocessing (centre crop, then per-band min-max
+scaling or a noise-aware stretch), the architecture's feature extractor and a
+dense output layer named ``"output"``: one sigmoid unit for two classes, a
+softmax over the classes otherwise.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ class _BuildingMixin:
             normalize=self.normalize,
             min_pixel=self.min_pixel,
             max_pixel=self.max_pixel,
+            scaling=getattr(self, "scaling", "minmax"),
+            softening=getattr(self, "softening_", None),
         )
         features = builder(
             x,

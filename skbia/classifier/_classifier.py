@@ -26,6 +26,7 @@ from skbia.classifier._params import PARAMETER_CONSTRAINTS
 from skbia.classifier._persistence import _PersistenceMixin
 from skbia.classifier._prediction import _PredictionMixin
 from skbia.classifier._training import _TrainingMixin
+from skbia.utils import fill_missing_parameters
 
 __all__ = ["CNNClassifier"]
 
@@ -63,6 +64,38 @@ class CNNClassifier(
     min_pixel, max_pixel : float or list of float, default=0.0 and 100.0
         Clip limits of the scaling: one number, or one value per band in the
         order of the last axis (a list of the wrong length raises an error).
+    scaling : {"minmax", "asinh", "sqrt", "none"}, default="minmax"
+        Pixel scaling inside the model (with ``normalize=True``). ``"minmax"``
+        clips every band to ``[min_pixel, max_pixel]`` and scales it to [0, 1]
+        (pyBIA's). ``"asinh"`` and ``"sqrt"`` are noise-aware stretches,
+        ``asinh(x / s_b)`` and a softened signed square root, with one
+        softening ``s_b`` per band: faint arcs a few times the sky noise keep
+        their contrast next to galaxy cores thousands of times brighter, and
+        negative (noise) pixels are kept. ``"none"`` passes pixels unchanged.
+    softening : float, list of float or None, default=None
+        Per-band noise level ``s_b`` of the stretches, in pixel units. None
+        estimates it at ``fit`` from the training images (1.4826 x the median
+        absolute deviation of their border pixels,
+        :func:`skbia.utils.estimate_background_noise`) and stores it in
+        ``softening_`` and in the model.
+    augmentation : ImageAugmenter or None, default=None
+        Online augmentation: in every epoch each training image is served
+        through *fresh* random transforms drawn with this augmenter's
+        settings (shifts, flips, rotations, zoom, skew, ``dihedral``,
+        blending, cutouts; its ``n_copies`` and ``balance`` are not used),
+        through :class:`skbia.augmentation.OnlineAugmentationDataset`.
+        Validation data and prediction inputs are never augmented. Cannot be
+        combined with ``validation_split``.
+    balance_ratio : float in (0, 1] or None, default=None
+        With ``augmentation``: each epoch also serves extra (freshly
+        augmented) images of the smaller classes, so that each has at least
+        ``balance_ratio`` times as many images as the largest class. None
+        serves every image once per epoch.
+    tta : {"dihedral", "flips"} or None, default=None
+        Test-time augmentation: ``predict_proba`` averages the probabilities
+        of the 8 exact symmetries of each image (quarter turns and flips;
+        square images) or of its 4 flips (identity, left-right, up-down, half
+        turn). Saved with the model.
     fill_value : float or None, default=None
         None: images with NaN or infinite pixels raise an error naming them.
         A number: such pixels are replaced by it (in ``fit``, ``predict`` and
@@ -227,6 +260,11 @@ class CNNClassifier(
         normalize: bool = True,
         min_pixel: float | Sequence[float] = 0.0,
         max_pixel: float | Sequence[float] = 100.0,
+        scaling: str = "minmax",
+        softening: float | Sequence[float] | None = None,
+        augmentation: Any = None,
+        balance_ratio: float | None = None,
+        tta: str | None = None,
         fill_value: float | None = None,
         pooling: str = "max",
         regularizer: str | None = "batch_norm",
@@ -270,6 +308,11 @@ class CNNClassifier(
         self.normalize = normalize
         self.min_pixel = min_pixel
         self.max_pixel = max_pixel
+        self.scaling = scaling
+        self.softening = softening
+        self.augmentation = augmentation
+        self.balance_ratio = balance_ratio
+        self.tta = tta
         self.fill_value = fill_value
         self.pooling = pooling
         self.regularizer = regularizer
@@ -325,3 +368,7 @@ class CNNClassifier(
         return hasattr(self, "model_")
 
     __repr__ = BaseEstimator.__repr__
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickle, giving parameters added since the pickle was written their defaults."""
+        super().__setstate__(fill_missing_parameters(type(self), state))

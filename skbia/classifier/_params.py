@@ -21,13 +21,16 @@ from typing import Any
 
 import keras
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 
 from skbia.architectures import ARCHITECTURES
+from skbia.architectures.layers import SCALINGS
+from skbia.augmentation import ImageAugmenter
 from skbia.classifier._devices import check_device
 from skbia.classifier._optimizers import OPTIMIZERS
+from skbia.classifier._tta import TTA_MODES
 from skbia.losses import LOSSES
-from skbia.utils import is_integer, is_real
+from skbia.utils import NumberInterval, is_integer, is_real
 
 __all__ = [
     "PARAMETER_CONSTRAINTS",
@@ -42,23 +45,11 @@ ROUTES = ("model", "optimizer", "fit", "predict")
 _STOP_MODES = ("above", "below")
 
 
-class _NumberInterval(Interval):
-    """A scikit-learn :class:`~sklearn.utils._param_validation.Interval` without booleans.
-
-    ``True`` is an :class:`numbers.Integral`, so scikit-learn's intervals
-    accept it as 1; skbia never takes a boolean where a number is meant.
-    """
-
-    def is_satisfied_by(self, val: Any) -> bool:
-        """Return whether ``val`` is a number (not a boolean) inside the interval."""
-        return is_real(val) and super().is_satisfied_by(val)
-
-
-_FINITE = _NumberInterval(Real, None, None, closed="neither")
-_POSITIVE = _NumberInterval(Real, 0, None, closed="neither")
-_NON_NEGATIVE = _NumberInterval(Real, 0, None, closed="left")
-_POSITIVE_INT = _NumberInterval(Integral, 1, None, closed="left")
-_FRACTION = _NumberInterval(Real, 0, 1, closed="left")
+_FINITE = NumberInterval(Real, None, None, closed="neither")
+_POSITIVE = NumberInterval(Real, 0, None, closed="neither")
+_NON_NEGATIVE = NumberInterval(Real, 0, None, closed="left")
+_POSITIVE_INT = NumberInterval(Integral, 1, None, closed="left")
+_FRACTION = NumberInterval(Real, 0, 1, closed="left")
 # a Keras identifier: a name, an object, or a serialized configuration
 _KERAS_OBJECT = [str, callable, dict]
 
@@ -69,6 +60,11 @@ PARAMETER_CONSTRAINTS: dict[str, list[Any]] = {
     "normalize": ["boolean"],
     "min_pixel": [_FINITE, "array-like"],  # one per band: see _check_per_band
     "max_pixel": [_FINITE, "array-like"],
+    "scaling": [StrOptions(set(SCALINGS))],
+    "softening": [None, _POSITIVE, "array-like"],  # one per band: see _check_per_band
+    "augmentation": [None, ImageAugmenter],
+    "balance_ratio": [None, NumberInterval(Real, 0, 1, closed="right")],
+    "tta": [None, StrOptions(set(TTA_MODES))],
     "fill_value": [None, _FINITE],
     "pooling": [StrOptions({"max", "average", "min"})],
     "regularizer": [StrOptions({"batch_norm", "local_response"}), None],
@@ -86,12 +82,12 @@ PARAMETER_CONSTRAINTS: dict[str, list[Any]] = {
     "loss": [StrOptions({"auto", *LOSSES}), callable],
     "positive_weight": [_POSITIVE],
     "focal_gamma": [_NON_NEGATIVE],
-    "focal_alpha": [None, _NumberInterval(Real, 0, 1, closed="both")],
+    "focal_alpha": [None, NumberInterval(Real, 0, 1, closed="both")],
     "class_weight": [Mapping, StrOptions({"balanced"}), None],
     "epochs": [_POSITIVE_INT],
     "batch_size": [_POSITIVE_INT],
     "shuffle": ["boolean"],
-    "patience": [_NumberInterval(Integral, 0, None, closed="left"), None],
+    "patience": [NumberInterval(Integral, 0, None, closed="left"), None],
     "monitor": [str],  # checked against the logged metrics: see check_monitored
     "restore_best_weights": ["boolean"],
     "stop_thresholds": [Mapping, None],  # its items: see _check_stop_thresholds
@@ -101,11 +97,11 @@ PARAMETER_CONSTRAINTS: dict[str, list[Any]] = {
     "callbacks": [list, Mapping, keras.callbacks.Callback, None],
     # scikit-learn's "random_state", without booleans
     "random_state": [
-        _NumberInterval(Integral, 0, 2**32 - 1, closed="both"),
+        NumberInterval(Integral, 0, 2**32 - 1, closed="both"),
         np.random.RandomState,
         None,
     ],
-    "verbose": [_NumberInterval(Integral, 0, 2, closed="both")],
+    "verbose": [NumberInterval(Integral, 0, 2, closed="both")],
     "warm_start": ["boolean"],
     "device": [str, None],  # its format and availability: see check_device
     "run_eagerly": ["boolean"],
@@ -157,7 +153,33 @@ def check_params(estimator: Any) -> None:
     for name in ("min_pixel", "max_pixel"):
         _check_per_band(getattr(estimator, name), name)
     _check_stop_thresholds(estimator.stop_thresholds)
+    _check_scaling_and_augmentation(estimator)
     check_device(estimator.device)
+
+
+def _check_scaling_and_augmentation(estimator: Any) -> None:
+    """Check the combinations of the scaling and online-augmentation parameters."""
+    if estimator.softening is not None:
+        _check_per_band(estimator.softening, "softening")
+        if np.any(np.asarray(estimator.softening, dtype=float) <= 0):
+            raise ValueError(
+                f"softening must be positive (one value per band); got {estimator.softening!r}."
+            )
+    if estimator.scaling in ("asinh", "sqrt") and not estimator.normalize:
+        raise ValueError(
+            f"scaling={estimator.scaling!r} needs normalize=True (normalize=False turns every "
+            "in-model scaling off)."
+        )
+    if estimator.balance_ratio is not None and estimator.augmentation is None:
+        raise ValueError(
+            "balance_ratio applies to online augmentation; set augmentation to an "
+            "ImageAugmenter or balance_ratio=None."
+        )
+    if estimator.augmentation is not None and estimator.validation_split:
+        raise ValueError(
+            "augmentation (online) cannot be combined with validation_split: the held-out "
+            "images would be augmented copies' neighbours; pass validation_data instead."
+        )
 
 
 def _check_routed_names(estimator: Any) -> None:

@@ -68,6 +68,7 @@ class _PersistenceMixin:
             "classes_dtype": self.classes_.dtype.str if self.classes_.dtype != object else "O",
             "input_shape": list(self.input_shape_),
             "history": {k: [float(v) for v in vals] for k, vals in self.history_.items()},
+            "softening": getattr(self, "softening_", None),
         }
         _saving.write_model(self.model_, metadata, path)
 
@@ -120,5 +121,7 @@ class _PersistenceMixin:
         self.classes_ = classes  # the encoder keeps explicit categories as objects
         self.feature_encoder_ = FunctionTransformer().fit(np.zeros((1, *self.input_shape_)))
         self.history_ = {key: list(values) for key, values in metadata["history"].items()}
+        softening = metadata.get("softening")  # absent in files of skbia 0.1.0
+        self.softening_ = None if softening is None else [float(v) for v in softening]
         self._random_state = seed_from_random_state(self.random_state)
         self._initialize_callbacks()

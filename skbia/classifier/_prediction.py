@@ -7,6 +7,9 @@ AlexNet). Up to :data:`_DIRECT_PREDICT_MAX_IMAGES` images are therefore
 predicted by calling the model batch by batch while it has no traced predict
 function yet; that runs eagerly, at about 40% of the traced graph's speed, so
 larger inputs and a model already traced go through ``Model.predict``.
+
+With ``tta`` set, the outputs are averaged over exact symmetric views of the
+images (:mod:`skbia.classifier._tta`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 
 from skbia.classifier._devices import MIRRORED, check_device, device_scope
+from skbia.classifier._tta import average_over_views
 
 __all__ = ["_PredictionMixin"]
 
@@ -32,6 +36,14 @@ class _PredictionMixin:
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet; call fit before predicting."
             )
+        tta = getattr(self, "tta", None)
+        if tta is None:
+            return self._predict_once(X, **kwargs)
+        images, _ = self._validate_data(X=X, y=None)
+        return average_over_views(lambda view: self._predict_once(view, **kwargs), images, tta)
+
+    def _predict_once(self, X, **kwargs):
+        """Return the model's outputs for one view of the images, on the classifier's device."""
         with device_scope(self):
             if kwargs or not self._direct_predict_applies(X):
                 return super()._predict_raw(X, **kwargs)

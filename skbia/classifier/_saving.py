@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from skbia.augmentation import ImageAugmenter
+
 METADATA_NAME = "skbia.json"
 FORMAT_NAME = "skbia.CNNClassifier"
 FORMAT_VERSION = 1
@@ -57,7 +59,8 @@ def encode(value: Any, name: str) -> Any:
     ----------
     value : object
         None, bool, numbers, strings, tuples, lists, dicts with scalar keys,
-        NumPy scalars and arrays, and importable callables are supported.
+        NumPy scalars and arrays, an :class:`~skbia.ImageAugmenter` (saved as its
+        parameters) and importable callables are supported.
     name : str
         Parameter name for the error message.
 
@@ -87,6 +90,9 @@ def encode(value: Any, name: str) -> Any:
         return [encode(v, name) for v in value]
     if isinstance(value, Mapping):
         return {"__dict__": [[encode(k, name), encode(v, name)] for k, v in value.items()]}
+    if isinstance(value, ImageAugmenter):
+        # an augmenter is saved as its parameters and rebuilt as an ImageAugmenter
+        return {"__image_augmenter__": encode(value.get_params(deep=False), name)}
     if callable(value):
         return {"__callable__": _callable_path(value)}
     raise TypeError(
@@ -118,6 +124,11 @@ def decode(value: Any) -> Any:
             return _import_callable(value["__callable__"])
         if "__float__" in value:
             return float(value["__float__"])
+        if "__image_augmenter__" in value:
+            params = decode(value["__image_augmenter__"])
+            if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+                raise ValueError("A saved augmenter must be a dict of parameters.")
+            return ImageAugmenter(**params)
     return value
 
 

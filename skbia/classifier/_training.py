@@ -19,7 +19,8 @@ from skbia.callbacks import StopOnNonFiniteLoss, make_callbacks
 from skbia.classifier._devices import device_scope
 from skbia.classifier._params import check_monitored, check_params
 from skbia.classifier._seeding import seeded
-from skbia.utils import check_training_finite, seed_from_random_state
+from skbia.classifier._tta import check_tta_images
+from skbia.utils import check_training_finite, estimate_background_noise, seed_from_random_state
 
 __all__ = ["_TrainingMixin"]
 
@@ -73,6 +74,10 @@ class _TrainingMixin:
         images, labels = self._validate_data(X, y, reset=not warm)
         if warm:
             self._check_known_labels(labels, "y")
+        if not warm:
+            self._fit_softening(images)
+        if self.tta is not None:
+            check_tta_images(self.tta, images.shape)
         n_classes = len(self.classes_) if warm else len(np.unique(labels))
         check_monitored(self, n_classes, validation_data is not None or bool(self.validation_split))
         if self.class_weight is not None:
@@ -95,6 +100,23 @@ class _TrainingMixin:
         finally:
             self._pending_validation = None
         return self
+
+    def _fit_softening(self, images: np.ndarray) -> None:
+        """Set ``softening_``, the per-band noise level of the stretch (before building)."""
+        if self.scaling not in ("asinh", "sqrt"):
+            self.softening_ = None
+            return
+        n_bands = images.shape[-1]
+        if self.softening is None:
+            self.softening_ = estimate_background_noise(images).astype(float).tolist()
+            return
+        softening = np.ravel(np.asarray(self.softening, dtype=float))
+        if softening.size not in (1, n_bands):
+            raise ValueError(
+                f"softening has {softening.size} values but the images have {n_bands} bands; "
+                "give one value, or one per band."
+            )
+        self.softening_ = np.broadcast_to(softening, (n_bands,)).tolist()
 
     def partial_fit(
         self, X, y, classes=None, sample_weight=None, *, validation_data=None
@@ -143,6 +165,11 @@ class _TrainingMixin:
         validation = self._pending_validation
         if validation is not None:
             kwargs["validation_data"] = self._encode_validation(validation)
+        if self.augmentation is not None:
+            # Keras takes the data as one PyDataset: no separate targets or weights
+            X = self._online_dataset(X, y, sample_weight, initial_epoch)
+            y, sample_weight = None, None
+            kwargs["shuffle"] = False  # the dataset shuffles images; Keras would reorder batches
         user_callbacks = self._fit_callbacks
         self._fit_callbacks = [
             *user_callbacks,
@@ -171,3 +198,32 @@ class _TrainingMixin:
             self._fit_callbacks = user_callbacks
         self.history_ = dict(self.history_)
         check_training_finite(self.history_)
+
+    def _online_dataset(self, X, y, sample_weight, initial_epoch: int):
+        """The training images as an :class:`OnlineAugmentationDataset` for ``Model.fit``.
+
+        Its seed comes from ``random_state`` and the epoch training starts
+        at, so a warm start draws new transforms instead of repeating the
+        first epochs' ones.
+        """
+        from skbia.augmentation import OnlineAugmentationDataset
+
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] > 1:
+            labels = self.classes_[np.argmax(y, axis=1)]
+        else:
+            labels = self.classes_[np.asarray(y).reshape(-1).astype(int)]
+        seed = seed_from_random_state(self.random_state)
+        if seed is not None:
+            seed = int(np.random.SeedSequence([seed, initial_epoch]).generate_state(1)[0])
+        return OnlineAugmentationDataset(
+            X,
+            y,
+            self.augmentation,
+            batch_size=int(self.batch_size),
+            sample_weight=sample_weight,
+            labels=labels,
+            balance_ratio=self.balance_ratio,
+            shuffle=bool(self.shuffle),
+            seed=seed,
+        )

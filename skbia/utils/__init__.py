@@ -15,6 +15,7 @@ from skbia.utils._checks import (
     is_integer,
     is_real,
 )
+from skbia.utils._constraints import NumberInterval
 from skbia.utils._noise import estimate_background_noise
 from skbia.utils._random_state import seed_from_random_state, seed_sequence
 from skbia.utils._validation import (
@@ -25,6 +26,7 @@ from skbia.utils._validation import (
 )
 
 __all__ = [
+    "NumberInterval",
     "check_binary_scores",
     "check_count",
     "check_images",

@@ -200,7 +200,7 @@ class _TrainingMixin:
         check_training_finite(self.history_)
 
     def _online_dataset(self, X, y, sample_weight, initial_epoch: int):
-        """The training images as an :class:`OnlineAugmentationDataset` for ``Model.fit``.
+        """Wrap the training images in an :class:`OnlineAugmentationDataset` for ``Model.fit``.
 
         Its seed comes from ``random_state`` and the epoch training starts
         at, so a warm start draws new transforms instead of repeating the

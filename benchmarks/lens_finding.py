@@ -257,6 +257,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         metavar="NAME", help=f"recipes (default all: {' '.join(RECIPES)})")
     parser.add_argument("--seeds", type=int, default=None,
                         help="number of seeds 0..N-1 (default 3, 1 with --quick)")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="first seed (runs seeds FIRST..FIRST+N-1; to split a run in parts)")
+    parser.add_argument("--combine", type=Path, nargs="+", default=None, metavar="JSON",
+                        help="print the tables of the runs in these --output files together "
+                             "(no training)")
     parser.add_argument("--n-test-lenses", type=int, default=None,
                         help="lenses in each test set (default 1000, 200 with --quick)")
     parser.add_argument("--n-test-others", type=int, default=None,
@@ -279,8 +284,31 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def combine(paths: list[Path]) -> None:
+    """Print the tables of the runs saved in several ``--output`` files as one benchmark."""
+    runs, settings, recipes = [], [], []
+    for path in paths:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        runs += record["runs"]
+        print(f"- {path.name}: {record['date']}, {record['command']}")
+    for run in runs:
+        if run["setting"] not in settings:
+            settings.append(run["setting"])
+        if run["recipe"] not in recipes:
+            recipes.append(run["recipe"])
+    for name in settings:
+        print(f"\n## {name}\n")
+        print(setting_table(runs, name, recipes))
+    print(f"\n## Summary over {len(settings)} settings (mean over settings of the per-setting "
+          "means; ± is the std across settings)\n")
+    print(summary_tables(summarize(runs, settings, recipes), settings))
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if args.combine:
+        combine(args.combine)
+        return
     machine = machine_info()
     now = datetime.datetime.now().astimezone()
     print(f"# Lens-finding benchmark, {now:%Y-%m-%d %H:%M %Z}")
@@ -288,7 +316,8 @@ def main(argv=None) -> None:
           f"({machine['usable_cores']} usable), {machine['platform']}, Python "
           f"{machine['python']}, load average {machine['load_average']:.2f}")
     print(f"recipes: {' '.join(args.recipes)}; settings: {' '.join(args.settings)}; "
-          f"seeds 0..{args.seeds - 1}; training 20 + 500, test {args.n_test_lenses} + "
+          f"seeds {args.first_seed}..{args.first_seed + args.seeds - 1}; "
+          f"training 20 + 500, test {args.n_test_lenses} + "
           f"{args.n_test_others} (random_state seed + 1000); epochs "
           f"{'recipe default' if args.epochs is None else args.epochs}"
           f"{' (--quick)' if args.quick else ''}\n")
@@ -323,7 +352,7 @@ def main(argv=None) -> None:
     total = time.perf_counter()
     for name in args.settings:
         setting = SETTINGS[name]
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             start = time.perf_counter()
             train = simulate(setting, 20, 500, seed, args.cache)
             test = simulate(setting, args.n_test_lenses, args.n_test_others, seed + 1000,

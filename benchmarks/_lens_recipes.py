@@ -168,22 +168,14 @@ class HoldoutFit(ClassifierMixin, BaseEstimator):
 
 @register("baseline")
 def baseline(seed: int, setting: Setting, *, epochs: int | None = None):
-    """The current ``skbia demo`` recipe, built by the demo's own pipeline factory.
+    """The ``skbia demo`` recipe of skbia 0.1.0 (frozen here, so later demos do not move it).
 
     ImageAugmenter (25 copies of each lens, shifts, flips, rotations, zoom, cutouts;
     one copy of each other image) then CNNClassifier (AlexNet, filter_scale 0.25,
     40-px crop, min-max 0-100 counts, up to 40 epochs, early stopping on the training
     loss with patience 5), with a stratified 20% validation split of the training set.
     """
-    from skbia.cli._demo import DemoSettings, _make_pipeline
-
-    demo = DemoSettings()
-    n_epochs = demo.epochs if epochs is None else epochs
-
-    def factory(X_val, y_val):
-        return _make_pipeline(demo, n_epochs, seed, X_val, y_val, verbose=0)
-
-    return HoldoutFit(factory, test_size=0.2, random_state=seed), {}
+    return _with_holdout(seed, epochs)
 
 
 def asinh_blocks(X, *, sigma, crop: int = CROP_SIZE, grid: int = 8) -> np.ndarray:
@@ -239,17 +231,21 @@ def logistic(seed: int, setting: Setting, *, epochs: int | None = None):
 # Each "+piece" recipe is the baseline with one change, so its row shows what that
 # change does on its own; "recommended" combines the pieces that helped.
 
-def _demo_classifier(seed: int, epochs: int | None, X_val, y_val, **changes):
-    """The demo's CNNClassifier (AlexNet at a quarter of the filters) with ``changes``."""
-    from skbia import CNNClassifier
-    from skbia.cli._demo import DemoSettings
+# the sizes of the 0.1.0 demo recipe (DemoSettings of skbia 0.1.0)
+_DEMO_0_1_0 = dict(crop_size=40, n_copies=25, shift=10, filter_scale=0.25, epochs=40,
+                   batch_size=32, patience=5)
 
-    demo = DemoSettings()
+
+def _demo_classifier(seed: int, epochs: int | None, X_val, y_val, **changes):
+    """The 0.1.0 demo's CNNClassifier (AlexNet at a quarter of the filters) with ``changes``."""
+    from skbia import CNNClassifier
+
+    demo = _DEMO_0_1_0
     params = dict(
-        arch="alexnet", filter_scale=demo.filter_scale, image_size=demo.crop_size,
+        arch="alexnet", filter_scale=demo["filter_scale"], image_size=demo["crop_size"],
         normalize=True, min_pixel=0.0, max_pixel=[100.0, 100.0, 100.0],
-        epochs=demo.epochs if epochs is None else epochs, batch_size=demo.batch_size,
-        patience=demo.patience, monitor="loss", random_state=seed, verbose=0,
+        epochs=demo["epochs"] if epochs is None else epochs, batch_size=demo["batch_size"],
+        patience=demo["patience"], monitor="loss", random_state=seed, verbose=0,
     )
     if X_val is not None:
         params["validation_data"] = (X_val, y_val)
@@ -258,12 +254,11 @@ def _demo_classifier(seed: int, epochs: int | None, X_val, y_val, **changes):
 
 
 def _demo_augmenter(seed: int, **changes):
-    """The demo's ImageAugmenter with ``changes``."""
+    """The 0.1.0 demo's ImageAugmenter with ``changes``."""
     from skbia import ImageAugmenter
-    from skbia.cli._demo import DemoSettings
 
-    demo = DemoSettings()
-    params = dict(n_copies=demo.n_copies, shift=demo.shift, horizontal=True, vertical=True,
+    demo = _DEMO_0_1_0
+    params = dict(n_copies=demo["n_copies"], shift=demo["shift"], horizontal=True, vertical=True,
                   rotation=True, zoom_range=(0.9, 1.1), mask_size=5, num_masks=5,
                   n_copies_other=1, random_state=seed)
     params.update(changes)
@@ -302,14 +297,10 @@ def plus_tta(seed: int, setting: Setting, *, epochs: int | None = None):
 @register("+online")
 def plus_online(seed: int, setting: Setting, *, epochs: int | None = None):
     """Baseline with fresh transforms every epoch (lenses balanced to half the others)."""
-    from skbia.cli._demo import DemoSettings
-
-    demo = DemoSettings()
 
     def factory(X_val, y_val):
         return _demo_classifier(
-            seed, epochs, X_val, y_val, augmentation=_demo_augmenter(seed),
-            balance_ratio=0.5, epochs=(demo.epochs if epochs is None else epochs))
+            seed, epochs, X_val, y_val, augmentation=_demo_augmenter(seed), balance_ratio=0.5)
 
     return HoldoutFit(factory, test_size=0.2, random_state=seed), {}
 
@@ -326,17 +317,12 @@ def plus_ensemble(seed: int, setting: Setting, *, epochs: int | None = None):
 
 
 def _recommended_classifier(seed: int, epochs: int | None, **changes):
-    """The recommended single network (see ``recommended``)."""
-    from skbia import CNNClassifier, ImageAugmenter
+    """The recommended single network: :func:`skbia.make_lens_finder`."""
+    from skbia import make_lens_finder
 
-    params = dict(
-        arch="compact", image_size=CROP_SIZE, scaling="asinh",
-        augmentation=ImageAugmenter(dihedral=True, shift=4), balance_ratio=0.5,
-        tta="dihedral", epochs=30 if epochs is None else epochs, batch_size=32,
-        learning_rate=1e-3, random_state=seed, verbose=0,
-    )
-    params.update(changes)
-    return CNNClassifier(**params)
+    if epochs is not None:
+        changes["epochs"] = epochs
+    return make_lens_finder(random_state=seed, verbose=0, **changes)
 
 
 @register("recommended")

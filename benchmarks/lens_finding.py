@@ -335,11 +335,9 @@ def main(argv=None) -> None:
                                SETTINGS[n].kwargs} for n in args.settings},
               "runs": [], "simulation_s": {}}
     if "baseline" in args.recipes:
-        from dataclasses import asdict
+        from _lens_recipes import _DEMO_0_1_0
 
-        from skbia.cli._demo import DemoSettings
-
-        record["demo_settings"] = asdict(DemoSettings())
+        record["baseline_demo_settings"] = dict(_DEMO_0_1_0)
 
     def save() -> None:
         if args.output is not None:

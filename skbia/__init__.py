@@ -19,6 +19,7 @@ _legacy_paths.install()  # objects pickled by 0.1.0 name modules that have moved
 # public name -> module that defines it (imported on first access)
 _LAZY_EXPORTS: dict[str, str] = {
     "CNNClassifier": "skbia.classifier",
+    "make_lens_finder": "skbia.classifier",
     "CNNSearchCV": "skbia.tuning",
     "FoldEnsembleClassifier": "skbia.ensemble",
     "build_search_space": "skbia.tuning",

@@ -1,10 +1,13 @@
 """``skbia demo``: a simulated strong-lens search from data to plots.
 
 Simulates a training set like pyBIA's example (20 lens candidates, 500 other
-objects, 100x100 pixels, g/r/i), keeps a stratified fifth of it aside as
-validation data, augments the remaining lenses inside an imbalanced-learn
-pipeline, trains a CNNClassifier, and evaluates it on a separate simulated test
-set. Everything it makes lands in one output folder.
+objects, 100x100 pixels, g/r/i), trains the recommended lens finder
+(:func:`skbia.make_lens_finder`: compact network, asinh stretch, fresh exact
+symmetries and shifts of every training image in every epoch, lenses
+oversampled, symmetry-averaged predictions) on all of it, and evaluates it on
+a separate simulated test set, with the metrics lens searches use. Everything
+it makes lands in one output folder, including the test set's highest-scoring
+non-lenses and lowest-scoring lenses to look at.
 """
 
 from __future__ import annotations
@@ -29,20 +32,18 @@ class DemoSettings:
     n_test_others: int = 500
     simulated_size: int = 100
     crop_size: int = 40
-    n_copies: int = 25
-    shift: int = 10
-    filter_scale: float = 0.25
-    epochs: int = 40
+    shift: int = 4
+    filter_scale: float = 1.0
+    epochs: int = 30
     batch_size: int = 32
-    patience: int = 5
     tsne_images: int = 600
 
     @classmethod
     def fast(cls) -> DemoSettings:
         """Return tiny settings that run in seconds (for tests)."""
         return cls(n_lenses=10, n_others=40, n_test_lenses=10, n_test_others=30,
-                   simulated_size=32, crop_size=24, n_copies=3, shift=2, filter_scale=0.0625,
-                   epochs=1, batch_size=16, patience=0, tsne_images=40)
+                   simulated_size=32, crop_size=24, shift=2, filter_scale=0.125,
+                   epochs=1, batch_size=16, tsne_images=40)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -69,8 +70,6 @@ def run_demo(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sklearn.model_selection import train_test_split
-
     from skbia.datasets import make_lenses
     from skbia.evaluation import evaluate_scores, format_metrics
     from skbia.plotting import plot_history, plot_images, plot_roc_pr, plot_tsne
@@ -82,30 +81,25 @@ def run_demo(args: argparse.Namespace) -> int:
                            image_size=settings.simulated_size, random_state=seed)
         X_test, y_test = make_lenses(settings.n_test_lenses, settings.n_test_others,
                                      image_size=settings.simulated_size, random_state=seed + 1)
-    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.2, stratify=y,
-                                                      random_state=seed)
-    print(f"  training {int(y_train.sum())} lenses + {int((y_train == 0).sum())} others, "
-          f"validation {int(y_val.sum())} + {int((y_val == 0).sum())}, "
+    print(f"  training {int(y.sum())} lenses + {int((y == 0).sum())} others, "
           f"test {int(y_test.sum())} + {int((y_test == 0).sum())}")
-    _save(plot_images(_examples(X_train, y_train, 8), ["lens"] * 8 + ["other"] * 8,
+    _save(plot_images(_examples(X, y, 8), ["lens"] * 8 + ["other"] * 8,
                       title="Simulated training images (top: lenses, bottom: others)", ncols=8),
           output / "sample_images.png")
 
-    pipeline = _make_pipeline(settings, epochs, seed, X_val, y_val, verbose=0 if args.quiet else 2)
-    augmenter = pipeline.steps[0][1]
-    _save(_augmentation_figure(augmenter, X_train, y_train, settings.n_copies),
-          output / "augmented_lenses.png")
-    y_aug = augmenter.fit_resample(X_train, y_train)[1]
-    print(f"  augmentation: {int(y_aug.sum())} lenses + {int((y_aug == 0).sum())} others "
-          "for training (the validation and test sets are not augmented)")
+    classifier = _make_classifier(settings, epochs, seed, verbose=0 if args.quiet else 2)
+    _save(_augmentation_figure(classifier.augmentation, X, y), output / "augmented_lenses.png")
+    n_lenses = max(int(y.sum()), round(classifier.balance_ratio * int((y == 0).sum())))
+    print(f"  online augmentation: every epoch serves {n_lenses} freshly transformed lenses "
+          f"+ {int((y == 0).sum())} others (the test set is not augmented)")
 
-    with Timer(f"training CNNClassifier (AlexNet, filter_scale={settings.filter_scale}, "
-               f"{settings.crop_size} px crop, up to {epochs} epochs)"):
-        pipeline.fit(X_train, y_train)
-    classifier = pipeline.steps[-1][1].set_params(verbose=0)  # no progress bars when scoring
+    with Timer(f"training the recommended lens finder (compact network, asinh stretch, "
+               f"{settings.crop_size} px crop, {epochs} epochs)"):
+        classifier.fit(X, y)
+    classifier.set_params(verbose=0)  # no progress bars when scoring
 
     scores = classifier.predict_proba(X_test)[:, 1]
-    metrics = evaluate_scores(y_test, scores)
+    metrics = evaluate_scores(y_test, scores, prevalence=1e-3)
     table = format_metrics(metrics, title="Test set (separate simulation, not augmented)")
     print(table)
     (output / "metrics.txt").write_text(table + "\n", encoding="utf-8")
@@ -113,9 +107,9 @@ def run_demo(args: argparse.Namespace) -> int:
 
     model_path = output / "model.keras"
     classifier.save(model_path)
-    _save(plot_history(classifier, title=f"Training history (validation: {int(y_val.sum())} "
-                       f"lenses + {int((y_val == 0).sum())} others held out, not augmented)"),
+    _save(plot_history(classifier, title="Training history (fresh augmentation every epoch)"),
           output / "training_history.png")
+    _save(_ranking_figure(X_test, y_test, scores), output / "top_false_positives.png")
     _save(plot_roc_pr(y_test, scores, name="CNNClassifier",
                       title=f"Test set: {int(y_test.sum())} lenses, "
                             f"{int((y_test == 0).sum())} others"),
@@ -132,44 +126,50 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _make_pipeline(settings: DemoSettings, epochs: int, seed: int, X_val, y_val, verbose: int):
-    from imblearn.pipeline import make_pipeline
+def _make_classifier(settings: DemoSettings, epochs: int, seed: int, verbose: int):
+    from skbia import ImageAugmenter, make_lens_finder
 
-    from skbia import CNNClassifier, ImageAugmenter
-
-    augmenter = ImageAugmenter(
-        n_copies=settings.n_copies, shift=settings.shift, horizontal=True, vertical=True,
-        rotation=True, zoom_range=(0.9, 1.1), mask_size=5, num_masks=5,
-        n_copies_other=1, random_state=seed,
+    return make_lens_finder(
+        random_state=seed, image_size=settings.crop_size, epochs=epochs,
+        batch_size=settings.batch_size, filter_scale=settings.filter_scale,
+        augmentation=ImageAugmenter(dihedral=True, shift=settings.shift), verbose=verbose,
     )
-    classifier = CNNClassifier(
-        arch="alexnet", filter_scale=settings.filter_scale, image_size=settings.crop_size,
-        normalize=True, min_pixel=0.0, max_pixel=[100.0, 100.0, 100.0],
-        epochs=epochs, batch_size=settings.batch_size,
-        # early stopping on the training loss: with 4 validation lenses, val_loss is too noisy
-        patience=settings.patience, monitor="loss",
-        validation_data=(X_val, y_val), random_state=seed, verbose=verbose,
-    )
-    return make_pipeline(augmenter, classifier)
 
 
-def _augmentation_figure(augmenter, X: np.ndarray, y: np.ndarray, n_copies: int):
-    """Two rows: a lens, then (up to) seven of its augmented copies."""
+def _augmentation_figure(augmenter, X: np.ndarray, y: np.ndarray):
+    """Two rows: a lens, then seven views of it as training epochs draw them."""
     from sklearn.base import clone
 
     from skbia.plotting import plot_images
 
-    one_lens = clone(augmenter).set_params(balance=False, n_copies_other=0, positive_label=1)
+    n_shown = 7
+    one_lens = clone(augmenter).set_params(
+        n_copies=n_shown, n_copies_other=0, positive_label=1, random_state=0)
     panels, titles = [], []
     other = X[y == 0][:1]
-    n_shown = min(7, n_copies)
     for lens in X[y == 1][:2]:
         X_aug, _ = one_lens.fit_resample(np.concatenate([lens[None], other]), np.array([1, 0]))
-        panels += [lens, *X_aug[2:2 + n_shown]]  # originals first, then the lens's copies
-        titles += ["original", *(f"copy {k}" for k in range(1, n_shown + 1))]
+        panels += [lens, *X_aug[2:2 + n_shown]]  # originals first, then the lens's views
+        titles += ["original", *(f"epoch view {k}" for k in range(1, n_shown + 1))]
     return plot_images(np.stack(panels), titles, ncols=n_shown + 1,
-                       title=f"Augmentation of two lenses ({n_copies} copies of each in training: "
-                             "shifts, flips, rotations, zoom, cutouts)")
+                       title="Online augmentation of two lenses: each epoch draws a fresh "
+                             "exact rotation/flip and a small shift")
+
+
+def _ranking_figure(X: np.ndarray, y: np.ndarray, scores: np.ndarray, n: int = 8):
+    """Top row: the highest-scoring non-lenses; bottom row: the lowest-scoring lenses."""
+    from skbia.plotting import plot_images
+
+    others, lenses = np.flatnonzero(y == 0), np.flatnonzero(y == 1)
+    n = min(n, len(others), len(lenses))
+    worst_others = others[np.argsort(scores[others])[::-1][:n]]
+    missed_lenses = lenses[np.argsort(scores[lenses])[:n]]
+    shown = np.concatenate([worst_others, missed_lenses])
+    titles = [f"other {scores[i]:.2f}" for i in worst_others]
+    titles += [f"lens {scores[i]:.2f}" for i in missed_lenses]
+    return plot_images(X[shown], titles, ncols=n,
+                       title="Test set: highest-scoring non-lenses (top) and lowest-scoring "
+                             "lenses (bottom), with their scores")
 
 
 def _examples(X: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:

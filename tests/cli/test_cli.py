@@ -316,10 +316,12 @@ def test_demo_fast_writes_everything(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "ROC AUC" in text and "recall at 5% false-positive rate" in text
     expected = {"model.keras", "metrics.txt", "metrics.json", "sample_images.png",
-                "augmented_lenses.png", "training_history.png", "roc_pr_curves.png", "tsne.png"}
+                "augmented_lenses.png", "training_history.png", "roc_pr_curves.png", "tsne.png",
+                "top_false_positives.png"}
     assert expected <= {p.name for p in out.iterdir()}
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0 <= metrics["roc_auc"] <= 1 and metrics["n_positive"] == 10
+    assert {"tpr0", "tpr10", "purity_at_fpr=0.01"} <= set(metrics)
     for name in expected - {"model.keras", "metrics.txt", "metrics.json"}:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
 

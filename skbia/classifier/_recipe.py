@@ -14,7 +14,7 @@ from typing import Any
 
 from skbia.augmentation import ImageAugmenter
 
-__all__ = ["LENS_FINDER_DEFAULTS", "make_lens_finder"]
+__all__ = ["LENS_FINDER_AUGMENTATION", "LENS_FINDER_DEFAULTS", "make_lens_finder"]
 
 #: Parameters of :func:`make_lens_finder` (``augmentation`` is added as an ImageAugmenter).
 LENS_FINDER_DEFAULTS: dict[str, Any] = {

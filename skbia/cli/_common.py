@@ -132,7 +132,10 @@ def gather_config(
     config : dict of str to dict
         One dict of parameters per section (``classifier`` always present).
     """
-    config = load_config(args.config, sections) if args.config else {}
+    config = _recipe_config(getattr(args, "recipe", None))
+    if args.config:
+        for section, params in load_config(args.config, sections).items():
+            config.setdefault(section, {}).update(params)
     config.setdefault("classifier", {})
     for flag, param in _CLASSIFIER_FLAGS.items():
         value = getattr(args, flag, None)
@@ -144,14 +147,32 @@ def gather_config(
         config["classifier"]["random_state"] = args.random_state
         if "augmenter" in config:
             config["augmenter"]["random_state"] = args.random_state
+        if "online_augmentation" in config:  # seeded by the classifier's random_state
+            config["online_augmentation"].pop("random_state", None)
     for text in args.assignments:
         section, name, value = parse_assignment(text)
         config.setdefault(section, {})[name] = value
     return check_config(config, sections, source="the parameters")
 
 
+def _recipe_config(recipe: str | None) -> dict[str, dict[str, Any]]:
+    """The configuration sections a ``--recipe`` starts from (empty without one)."""
+    if recipe is None:
+        return {}
+    from skbia.classifier import LENS_FINDER_AUGMENTATION, LENS_FINDER_DEFAULTS
+
+    return {
+        "classifier": dict(LENS_FINDER_DEFAULTS),
+        "online_augmentation": dict(LENS_FINDER_AUGMENTATION),
+    }
+
+
 def build_estimator(config: dict[str, dict[str, Any]], *, verbose: int) -> Any:
     """Build a CNNClassifier, preceded by an ImageAugmenter if configured.
+
+    An ``online_augmentation`` section becomes the classifier's
+    ``augmentation`` (an ImageAugmenter whose transforms are drawn anew every
+    epoch); an ``augmenter`` section a sampler step before it (fixed copies).
 
     Parameters
     ----------
@@ -165,15 +186,15 @@ def build_estimator(config: dict[str, dict[str, Any]], *, verbose: int) -> Any:
     estimator : CNNClassifier or imblearn.pipeline.Pipeline
         Unfitted.
     """
-    from skbia import CNNClassifier
+    from skbia import CNNClassifier, ImageAugmenter
 
     params = {"verbose": verbose, **config.get("classifier", {})}
+    if "online_augmentation" in config:
+        params["augmentation"] = ImageAugmenter(**config["online_augmentation"])
     classifier = CNNClassifier(**params)
     if "augmenter" not in config:
         return classifier
     from imblearn.pipeline import make_pipeline
-
-    from skbia import ImageAugmenter
 
     return make_pipeline(ImageAugmenter(**config["augmenter"]), classifier)
 

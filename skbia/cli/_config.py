@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-FIT_SECTIONS = ("classifier", "augmenter")
-TUNE_SECTIONS = ("classifier", "augmenter", "space", "search")
+FIT_SECTIONS = ("classifier", "augmenter", "online_augmentation")
+TUNE_SECTIONS = ("classifier", "augmenter", "online_augmentation", "space", "search")
 
 
 def load_config(path: str | Path, sections: Iterable[str] = FIT_SECTIONS) -> dict[str, dict]:

@@ -67,8 +67,15 @@ def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "parameters", "flags override the configuration file, --set overrides both"
     )
+    group.add_argument("--recipe", choices=["lens-finder"],
+                       help="start from a recommended configuration: 'lens-finder' is "
+                            "skbia.make_lens_finder (compact network, asinh stretch, online "
+                            "dihedral + shift augmentation, dihedral test-time averaging); "
+                            "the configuration file and flags override it")
     group.add_argument("--config", "-c", metavar="FILE",
-                       help="YAML or JSON file with 'classifier' and 'augmenter' sections")
+                       help="YAML or JSON file with 'classifier', 'augmenter' (fixed copies "
+                            "before training) and 'online_augmentation' (fresh transforms "
+                            "every epoch) sections")
     group.add_argument("--arch", help="network: compact, alexnet, vgg16 or resnet18")
     group.add_argument("--epochs", type=int, help="training epochs")
     group.add_argument("--batch-size", type=int, help="images per gradient step")

@@ -506,3 +506,19 @@ def test_predict_with_a_folder_that_is_not_an_ensemble(tmp_path, capsys):
     (tmp_path / "folder").mkdir()
     assert main(["predict", str(tmp_path / "folder"), str(tmp_path / "x.npy")]) == 1
     assert "no ensemble.json" in capsys.readouterr().err
+
+
+def test_fit_with_the_lens_finder_recipe_and_online_augmentation(tiny_files, tmp_path):
+    from skbia import CNNClassifier
+
+    folder, _, _ = tiny_files
+    out = tmp_path / "model.keras"
+    assert main(["fit", "--recipe", "lens-finder", "--positives", str(folder / "p.npy"),
+                 "--negatives", str(folder / "n.npy"), "--epochs", "1", "--image-size", "12",
+                 "--set", "filter_scale=0.125", "--set", "online_augmentation.shift=1",
+                 "-o", str(out), "--quiet"]) == 0
+    model = CNNClassifier.load(out)
+    assert (model.arch, model.scaling, model.tta, model.image_size) == (
+        "compact", "asinh", "dihedral", 12)
+    assert model.augmentation.dihedral and model.augmentation.shift == 1
+    assert len(model.softening_) == 3

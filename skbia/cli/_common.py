@@ -156,7 +156,7 @@ def gather_config(
 
 
 def _recipe_config(recipe: str | None) -> dict[str, dict[str, Any]]:
-    """The configuration sections a ``--recipe`` starts from (empty without one)."""
+    """Return the configuration sections a ``--recipe`` starts from (empty without one)."""
     if recipe is None:
         return {}
     from skbia.classifier import LENS_FINDER_AUGMENTATION, LENS_FINDER_DEFAULTS

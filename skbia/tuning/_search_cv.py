@@ -5,28 +5,31 @@ from __future__ import annotations
 import copy
 import inspect
 import os
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from numbers import Integral
 from pathlib import Path
 from typing import Any
 
 import joblib
 import numpy as np
-from sklearn import get_config
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics._scorer import _MultimetricScorer
 from sklearn.model_selection._search import BaseSearchCV
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 from skopt import BayesSearchCV
-from skopt.space import check_dimension
 from skopt.utils import eval_callbacks, point_asdict
 
 from skbia.tuning._parallel import _tensorflow_aware_backend
+from skbia.tuning._search_params import (
+    _CHECKPOINT_FORMAT,
+    PARAMETER_CONSTRAINTS,
+    _atomic_dump,
+    check_before_fit,
+    check_refit_metric,
+    single_space,
+)
 from skbia.tuning._search_results import (
     failed_rows,
     pack_band_params,
@@ -36,7 +39,6 @@ from skbia.tuning._search_results import (
 )
 from skbia.utils import check_training_finite
 
-_CHECKPOINT_FORMAT = "skbia-search-checkpoint"
 _ALL_FAILED = "fits failed"
 
 
@@ -140,18 +142,7 @@ class CNNSearchCV(BayesSearchCV):
     overlap ``search_spaces``) follow.
     """
 
-    _parameter_constraints: dict = {
-        **BayesSearchCV._parameter_constraints,
-        "search_spaces": [Mapping, list],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
-        "trial_params": [Mapping, None],
-        "checkpoint": [str, os.PathLike, None],
-        # skopt's BayesSearchCV cannot rank by a callable refit
-        "refit": ["boolean", str],
-        "optimizer_kwargs": [Mapping, None],
-        "n_points": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
-    }
+    _parameter_constraints: dict = dict(PARAMETER_CONSTRAINTS)
 
     def __init__(
         self,
@@ -235,17 +226,7 @@ class CNNSearchCV(BayesSearchCV):
         self : CNNSearchCV
             The fitted search.
         """
-        if not get_config()["skip_parameter_validation"]:
-            self._validate_params()
-        space = self._single_space()
-        self._check_params()
-        history = _load_history(resume_from, sorted(space))
-        self.n_resumed_ = len(history["x_iters"]) if history else 0
-        if self.n_resumed_ >= self.n_iter:
-            raise ValueError(
-                f"The search to resume already ran {self.n_resumed_} trials and "
-                f"n_iter={self.n_iter}; raise n_iter to run more."
-            )
+        history = check_before_fit(self, resume_from)  # sets n_resumed_
         self._history = history
         self._events: list[tuple[str, Any]] = []
         self._latest_results: dict[str, Any] = {}
@@ -284,60 +265,12 @@ class CNNSearchCV(BayesSearchCV):
             self.refit_time_ = time.perf_counter() - start
         return self
 
-    def _check_params(self) -> None:
-        """Check what the declared constraints cannot: combinations of parameters."""
-        multimetric = isinstance(self.scoring, (list, tuple, set, dict))
-        if multimetric and not isinstance(self.refit, str):
-            raise ValueError(
-                "With several scoring metrics, refit must name the one that guides "
-                f"the search; got refit={self.refit!r}."
-            )
-        trial_params = dict(self.trial_params or {})
-        overlap = set(trial_params) & set(pack_band_params(self._single_space()))
-        if overlap:
-            raise ValueError(
-                f"trial_params and search_spaces both set {sorted(overlap)}; "
-                "a parameter is either searched or fixed for the trials."
-            )
-        if trial_params:
-            try:  # the check every trial would make, once before any fit
-                clone(self.estimator).set_params(**clone(trial_params, safe=False))
-            except ValueError as error:
-                raise ValueError(f"trial_params cannot be set on the estimator: {error}") from None
-
     def _check_refit_for_multimetric(self, scores) -> None:
         """Check the metric that guides the search (``refit`` is False while searching)."""
-        refit = self.refit if self.refit is not False else getattr(self, "_refit_metric", False)
-        if not (isinstance(refit, str) and refit in scores):
-            raise ValueError(
-                "For several scoring metrics, refit must name the one that guides the "
-                f"search, one of {sorted(scores)}; got {refit!r}."
-            )
+        check_refit_metric(self, scores)
 
     def _single_space(self) -> dict[str, Any]:
-        space = self.search_spaces
-        if isinstance(space, list) and len(space) == 1 and isinstance(space[0], Mapping):
-            space = space[0]
-        if not isinstance(space, Mapping):
-            raise TypeError(
-                "CNNSearchCV takes one search space (a dict of parameter name -> "
-                "skopt dimension); use skopt.BayesSearchCV for several subspaces."
-            )
-        if not space:
-            raise ValueError(
-                "search_spaces is empty; give at least one parameter name -> skopt dimension."
-            )
-        for name, dimension in space.items():
-            if not isinstance(name, str):
-                raise TypeError(f"search_spaces keys must be parameter names; got {name!r}.")
-            try:
-                check_dimension(dimension)
-            except (TypeError, ValueError) as error:
-                raise ValueError(
-                    f"search_spaces[{name!r}] is not a skopt dimension "
-                    f"(Real, Integer, Categorical or a tuple/list of bounds or values): {error}"
-                ) from None
-        return dict(space)
+        return single_space(self.search_spaces)
 
     # --------------------------------------------------------- the search
     def _run_search(self, evaluate_candidates) -> None:
@@ -562,50 +495,3 @@ class _DivergenceGuard:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.scorer!r})"
-
-
-def _atomic_dump(obj: Any, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
-        joblib.dump(obj, tmp, compress=3)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _load_history(source: Any, space_keys: list[str]) -> dict[str, Any] | None:
-    """Trials of an earlier search, as x_iters, func_vals and cv_results."""
-    if source is None:
-        return None
-    if isinstance(source, (str, os.PathLike)):
-        if not Path(source).exists():
-            raise FileNotFoundError(f"No saved search or checkpoint at {os.fspath(source)!r}.")
-        source = joblib.load(source)
-    if isinstance(source, CNNSearchCV):
-        if not hasattr(source, "cv_results_"):
-            raise ValueError("resume_from is a CNNSearchCV that was never fitted.")
-        result = source.optimizer_results_[0]
-        state = {
-            "space": sorted(source._single_space()),
-            "x_iters": list(result.x_iters),
-            "func_vals": list(result.func_vals),
-            "cv_results": source.cv_results_,
-        }
-    elif isinstance(source, Mapping) and source.get("format") == _CHECKPOINT_FORMAT:
-        state = dict(source)
-    else:
-        raise ValueError(
-            "resume_from must be a fitted CNNSearchCV, a file written by CNNSearchCV.save "
-            f"or a checkpoint file; got {type(source).__name__}."
-        )
-    if state["space"] != space_keys:
-        raise ValueError(
-            "The search to resume used a different search space: "
-            f"{state['space']} vs {space_keys}."
-        )
-    if len(state["x_iters"]) != len(state["cv_results"]["params"]):
-        raise ValueError("Inconsistent saved search: trial counts of optimizer and results differ.")
-    return state

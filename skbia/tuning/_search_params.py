@@ -1,0 +1,158 @@
+"""CNNSearchCV's parameter constraints, pre-fit checks, and reading/writing its saved files."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from numbers import Integral
+from pathlib import Path
+from typing import Any
+
+import joblib
+from sklearn import get_config
+from sklearn.base import clone
+from sklearn.utils._param_validation import Interval
+from skopt import BayesSearchCV
+from skopt.space import check_dimension
+
+from skbia.tuning._search_results import pack_band_params
+
+_CHECKPOINT_FORMAT = "skbia-search-checkpoint"
+
+PARAMETER_CONSTRAINTS: dict = {
+    **BayesSearchCV._parameter_constraints,
+    "search_spaces": [Mapping, list],
+    "n_iter": [Interval(Integral, 1, None, closed="left")],
+    "trial_params": [Mapping, None],
+    "checkpoint": [str, os.PathLike, None],
+    # skopt's BayesSearchCV cannot rank by a callable refit
+    "refit": ["boolean", str],
+    "optimizer_kwargs": [Mapping, None],
+    "n_points": [Interval(Integral, 1, None, closed="left")],
+    "random_state": ["random_state"],
+}
+
+
+def check_before_fit(search, resume_from: Any) -> dict[str, Any] | None:
+    """Run the checks of ``fit`` before any trial; set ``n_resumed_``; return the old trials."""
+    if not get_config()["skip_parameter_validation"]:
+        search._validate_params()
+    space = search._single_space()
+    check_params(search)
+    history = load_history(resume_from, sorted(space))
+    search.n_resumed_ = len(history["x_iters"]) if history else 0
+    if search.n_resumed_ >= search.n_iter:
+        raise ValueError(
+            f"The search to resume already ran {search.n_resumed_} trials and "
+            f"n_iter={search.n_iter}; raise n_iter to run more."
+        )
+    return history
+
+
+def check_params(search) -> None:
+    """Check what the declared constraints cannot: combinations of parameters."""
+    multimetric = isinstance(search.scoring, (list, tuple, set, dict))
+    if multimetric and not isinstance(search.refit, str):
+        raise ValueError(
+            "With several scoring metrics, refit must name the one that guides "
+            f"the search; got refit={search.refit!r}."
+        )
+    trial_params = dict(search.trial_params or {})
+    overlap = set(trial_params) & set(pack_band_params(search._single_space()))
+    if overlap:
+        raise ValueError(
+            f"trial_params and search_spaces both set {sorted(overlap)}; "
+            "a parameter is either searched or fixed for the trials."
+        )
+    if trial_params:
+        try:  # the check every trial would make, once before any fit
+            clone(search.estimator).set_params(**clone(trial_params, safe=False))
+        except ValueError as error:
+            raise ValueError(f"trial_params cannot be set on the estimator: {error}") from None
+
+
+def check_refit_metric(search, scores) -> None:
+    """Check the metric that guides the search (``refit`` is False while searching)."""
+    refit = search.refit if search.refit is not False else getattr(search, "_refit_metric", False)
+    if not (isinstance(refit, str) and refit in scores):
+        raise ValueError(
+            "For several scoring metrics, refit must name the one that guides the "
+            f"search, one of {sorted(scores)}; got {refit!r}."
+        )
+
+
+def single_space(search_spaces) -> dict[str, Any]:
+    """Return the one search space of ``search_spaces``, checked, as a dict."""
+    space = search_spaces
+    if isinstance(space, list) and len(space) == 1 and isinstance(space[0], Mapping):
+        space = space[0]
+    if not isinstance(space, Mapping):
+        raise TypeError(
+            "CNNSearchCV takes one search space (a dict of parameter name -> "
+            "skopt dimension); use skopt.BayesSearchCV for several subspaces."
+        )
+    if not space:
+        raise ValueError(
+            "search_spaces is empty; give at least one parameter name -> skopt dimension."
+        )
+    for name, dimension in space.items():
+        if not isinstance(name, str):
+            raise TypeError(f"search_spaces keys must be parameter names; got {name!r}.")
+        try:
+            check_dimension(dimension)
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"search_spaces[{name!r}] is not a skopt dimension "
+                f"(Real, Integer, Categorical or a tuple/list of bounds or values): {error}"
+            ) from None
+    return dict(space)
+
+
+def load_history(source: Any, space_keys: list[str]) -> dict[str, Any] | None:
+    """Trials of an earlier search, as x_iters, func_vals and cv_results."""
+    from skbia.tuning._search_cv import CNNSearchCV  # the class imports this module
+
+    if source is None:
+        return None
+    if isinstance(source, (str, os.PathLike)):
+        if not Path(source).exists():
+            raise FileNotFoundError(f"No saved search or checkpoint at {os.fspath(source)!r}.")
+        source = joblib.load(source)
+    if isinstance(source, CNNSearchCV):
+        if not hasattr(source, "cv_results_"):
+            raise ValueError("resume_from is a CNNSearchCV that was never fitted.")
+        result = source.optimizer_results_[0]
+        state = {
+            "space": sorted(source._single_space()),
+            "x_iters": list(result.x_iters),
+            "func_vals": list(result.func_vals),
+            "cv_results": source.cv_results_,
+        }
+    elif isinstance(source, Mapping) and source.get("format") == _CHECKPOINT_FORMAT:
+        state = dict(source)
+    else:
+        raise ValueError(
+            "resume_from must be a fitted CNNSearchCV, a file written by CNNSearchCV.save "
+            f"or a checkpoint file; got {type(source).__name__}."
+        )
+    if state["space"] != space_keys:
+        raise ValueError(
+            "The search to resume used a different search space: "
+            f"{state['space']} vs {space_keys}."
+        )
+    if len(state["x_iters"]) != len(state["cv_results"]["params"]):
+        raise ValueError("Inconsistent saved search: trial counts of optimizer and results differ.")
+    return state
+
+
+def _atomic_dump(obj: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(fd)
+    try:
+        joblib.dump(obj, tmp, compress=3)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

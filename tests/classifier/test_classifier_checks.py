@@ -76,6 +76,11 @@ class _TabularCNN(CNNClassifier):
 
 
 EXPECTED_FAILURES = {
+    "check_methods_sample_order_invariance": (
+        "float32 inference in batches: reordering the rows changes which images share a "
+        "batch, and TensorFlow 2.21's CPU kernels then differ in the last bit (about 1.6e-7 "
+        "relative; the check demands 1e-7)"
+    ),
     "check_estimator_tags_renamed": (
         "scikeras' BaseWrapper still defines the pre-1.6 _more_tags; CNNClassifier defines "
         "__sklearn_tags__, which scikit-learn reads"

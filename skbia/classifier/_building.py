@@ -52,8 +52,8 @@ class _BuildingMixin:
             normalize=self.normalize,
             min_pixel=self.min_pixel,
             max_pixel=self.max_pixel,
-            scaling=getattr(self, "scaling", "minmax"),
-            softening=getattr(self, "softening_", None),
+            scaling=self.scaling,
+            softening=self.softening_,
         )
         features = builder(
             x,

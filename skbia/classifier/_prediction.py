@@ -36,11 +36,12 @@ class _PredictionMixin:
             raise NotFittedError(
                 f"This {type(self).__name__} is not fitted yet; call fit before predicting."
             )
-        tta = getattr(self, "tta", None)
-        if tta is None:
+        if self.tta is None:
             return self._predict_once(X, **kwargs)
         images, _ = self._validate_data(X=X, y=None)
-        return average_over_views(lambda view: self._predict_once(view, **kwargs), images, tta)
+        return average_over_views(
+            lambda view: self._predict_once(view, **kwargs), images, self.tta
+        )
 
     def _predict_once(self, X, **kwargs):
         """Return the model's outputs for one view of the images, on the classifier's device."""

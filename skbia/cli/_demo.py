@@ -127,13 +127,14 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _make_classifier(settings: DemoSettings, epochs: int, seed: int, verbose: int):
-    from skbia import ImageAugmenter, make_lens_finder
+    from skbia import make_lens_finder
 
-    return make_lens_finder(
+    classifier = make_lens_finder(
         random_state=seed, image_size=settings.crop_size, epochs=epochs,
-        batch_size=settings.batch_size, filter_scale=settings.filter_scale,
-        augmentation=ImageAugmenter(dihedral=True, shift=settings.shift), verbose=verbose,
+        batch_size=settings.batch_size, filter_scale=settings.filter_scale, verbose=verbose,
     )
+    classifier.augmentation.set_params(shift=settings.shift)  # the recipe's, but the shift
+    return classifier
 
 
 def _augmentation_figure(augmenter, X: np.ndarray, y: np.ndarray):

@@ -6,6 +6,7 @@ even though ``True`` is an :class:`numbers.Integral`.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from typing import Any
 
@@ -88,8 +89,6 @@ def fill_missing_parameters(estimator_class: type, state: dict) -> dict:
     -------
     state : dict
     """
-    import inspect
-
     for name, parameter in inspect.signature(estimator_class.__init__).parameters.items():
         if parameter.default is not inspect.Parameter.empty:
             state.setdefault(name, parameter.default)

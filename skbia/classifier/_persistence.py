@@ -7,7 +7,7 @@ metadata and rebuilds the fitted state from it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Self
 
 import keras
@@ -73,10 +73,15 @@ class _PersistenceMixin:
         _saving.write_model(self.model_, metadata, path)
 
     @classmethod
-    def load(cls, path) -> Self:
+    def load(cls, path, *, trusted: Iterable[Callable] = ()) -> Self:
         """Load a classifier written by :meth:`save`.
 
-        The Keras model is loaded with ``safe_mode=True``. The result predicts
+        A model file is untrusted input: the Keras model is loaded with
+        ``safe_mode=True``, and loading never imports a module the file names.
+        Parameters saved as callables (``arch``, ``loss``, activations, ...)
+        may name skbia's and Keras' own callables; any other callable (your
+        own network builder, say) loads only if you pass it in ``trusted``,
+        and otherwise raises before anything is imported. The result predicts
         like the saved classifier and, with ``warm_start=True``, trains further
         from the saved weights and optimizer state.
 
@@ -84,6 +89,10 @@ class _PersistenceMixin:
         ----------
         path : str or path-like
             A ``.keras`` file written by :meth:`save`.
+        trusted : iterable of callable, default=()
+            Callables outside skbia and Keras that the file may name, e.g.
+            ``trusted=[my_network]`` for a model fitted with
+            ``arch=my_network``; matched by import path (``module:name``).
 
         Returns
         -------
@@ -95,10 +104,13 @@ class _PersistenceMixin:
         FileNotFoundError
             If the file does not exist.
         ValueError
-            If the file is not a saved skbia classifier.
+            If the file is not a saved skbia classifier, or names a callable
+            that is neither skbia's, Keras' nor in ``trusted``.
         """
         metadata = _saving.read_metadata(path)
-        params = {name: _saving.decode(value) for name, value in metadata["params"].items()}
+        trusted = tuple(trusted)
+        params = {name: _saving.decode(value, name, trusted)
+                  for name, value in metadata["params"].items()}
         classifier = cls(**params)
         with device_scope(classifier, building=True):  # a mirrored model loads mirrored
             model = _saving.read_model(path)

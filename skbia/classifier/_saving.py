@@ -14,7 +14,7 @@ import json
 import math
 import os
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,17 +38,83 @@ def _callable_path(func: Callable) -> str:
     return f"{module}:{qualname}"
 
 
-def _import_callable(path: str) -> Callable:
-    module_name, _, qualname = path.partition(":")
+# packages whose callables a saved file may name without the user's say-so: skbia's own
+# builders and Keras' activations, initializers and the like (both already imported when a
+# model loads); the names are resolved in these packages only, never by a free import
+_TRUSTED_PACKAGES = ("skbia", "keras")
+
+
+class UntrustedCallableError(ValueError):
+    """A saved file names a callable outside skbia and Keras that the caller did not trust."""
+
+
+def _in_trusted_package(module_name: str) -> bool:
+    return any(module_name == root or module_name.startswith(root + ".")
+               for root in _TRUSTED_PACKAGES)
+
+
+def resolve_callable(path: Any, name: str, trusted: Iterable[Callable] = ()) -> Callable:
+    """Return the callable a saved file names, without running code the file chose.
+
+    A file is untrusted input: it may name callables of skbia or Keras (whose
+    modules are part of the installed packages), or one of the ``trusted``
+    callables the caller passed. Anything else raises before any import, so a
+    crafted file cannot make skbia import (and so run) a module of its choice.
+
+    Parameters
+    ----------
+    path : str
+        ``"module:qualified.name"`` as written by :func:`encode`.
+    name : str
+        The parameter, for the error message.
+    trusted : iterable of callable, default=()
+        Callables the caller vouches for; matched by their import path.
+
+    Returns
+    -------
+    func : callable
+
+    Raises
+    ------
+    UntrustedCallableError
+        If the path is malformed, names a callable outside skbia and Keras that
+        is not in ``trusted``, or does not resolve to a callable.
+    """
+    if not isinstance(path, str) or path.count(":") != 1:
+        raise UntrustedCallableError(
+            f"The saved parameter {name} names the callable {path!r}, which is not of the "
+            "form 'module:name'; the file is malformed."
+        )
+    module_name, qualname = path.split(":")
+    by_path = {}
+    for func in trusted:
+        if not callable(func):
+            raise TypeError(f"trusted must hold callables; got {func!r}.")
+        by_path[_callable_path(func)] = func
+    if path in by_path:
+        return by_path[path]
+    if not _in_trusted_package(module_name):
+        raise UntrustedCallableError(
+            f"The saved parameter {name} names the callable {path!r}. skbia never imports "
+            "code that a model file names outside skbia and Keras. If you trust this file, "
+            "import that callable yourself and pass it: "
+            f"load(path, trusted=[{qualname.rsplit('.', 1)[-1]}])."
+        )
     try:
         obj: Any = importlib.import_module(module_name)
         for part in qualname.split("."):
+            if part.startswith("_") and part != "__call__":
+                raise AttributeError(f"{part!r} is private")
             obj = getattr(obj, part)
     except (ImportError, AttributeError) as error:
-        raise ValueError(
-            f"The saved model was built by the callable {path!r}, which cannot be imported "
-            f"here ({error}); make its module importable before loading."
+        raise UntrustedCallableError(
+            f"The saved parameter {name} names the callable {path!r}, which does not exist "
+            f"in this installation ({error})."
         ) from None
+    if not callable(obj):
+        raise UntrustedCallableError(
+            f"The saved parameter {name} names {path!r}, which is not callable."
+        )
     return obj
 
 
@@ -101,31 +167,42 @@ def encode(value: Any, name: str) -> Any:
     )
 
 
-def decode(value: Any) -> Any:
-    """Invert :func:`encode`.
+def decode(value: Any, name: str = "value", trusted: Iterable[Callable] = ()) -> Any:
+    """Invert :func:`encode`, resolving callables safely (see :func:`resolve_callable`).
 
     Parameters
     ----------
     value : object
         A value produced by :func:`encode` (after a JSON round trip).
+    name : str, default="value"
+        The parameter, for error messages.
+    trusted : iterable of callable, default=()
+        Callables outside skbia and Keras that the file may name.
 
     Returns
     -------
     decoded : object
+
+    Raises
+    ------
+    UntrustedCallableError
+        If the value names a callable that may not be loaded.
     """
+    trusted = tuple(trusted)
     if isinstance(value, list):
-        return [decode(v) for v in value]
+        return [decode(v, name, trusted) for v in value]
     if isinstance(value, dict):
         if "__tuple__" in value:
-            return tuple(decode(v) for v in value["__tuple__"])
+            return tuple(decode(v, name, trusted) for v in value["__tuple__"])
         if "__dict__" in value:
-            return {decode(k): decode(v) for k, v in value["__dict__"]}
+            return {decode(k, name, trusted): decode(v, name, trusted)
+                    for k, v in value["__dict__"]}
         if "__callable__" in value:
-            return _import_callable(value["__callable__"])
+            return resolve_callable(value["__callable__"], name, trusted)
         if "__float__" in value:
             return float(value["__float__"])
         if "__image_augmenter__" in value:
-            params = decode(value["__image_augmenter__"])
+            params = decode(value["__image_augmenter__"], name, trusted)
             if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
                 raise ValueError("A saved augmenter must be a dict of parameters.")
             return ImageAugmenter(**params)

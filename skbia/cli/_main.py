@@ -195,6 +195,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _import_keras_quietly() -> None:
+    """Import Keras with the process's native stderr silenced.
+
+    TensorFlow's C++ start-up notices (oneDNN, absl) are written to file
+    descriptor 2 at import, before any logging setting applies; every
+    subcommand imports Keras anyway, so doing it here keeps an expected failure
+    to the one line ``main`` prints. ``--debug`` keeps the notices.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr descriptor: nothing to silence
+        saved = None
+    try:
+        if saved is not None:
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+        except ImportError:
+            pass  # reported by the subcommand that needs it
+    finally:
+        if saved is not None:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``skbia`` command.
 
@@ -216,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide TensorFlow's C++ log lines
+    if not args.debug:
+        _import_keras_quietly()
     module_name, function_name = _HANDLERS[args.command]
     handler = getattr(importlib.import_module(module_name), function_name)
     try:

@@ -379,7 +379,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         return save_ensemble(self, path, overwrite=overwrite)
 
     @classmethod
-    def load(cls, path) -> FoldEnsembleClassifier:
+    def load(cls, path, *, trusted=()) -> FoldEnsembleClassifier:
         """Load an ensemble written by :meth:`save`.
 
         The manifest is read as data only (nothing it names is imported) and
@@ -393,6 +393,10 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         ----------
         path : str or path-like
             A folder written by :meth:`save`.
+        trusted : iterable of callable, default=()
+            Callables outside skbia and Keras that the members' files may name
+            (see :meth:`skbia.CNNClassifier.load`); nothing else they name is
+            imported.
 
         Returns
         -------
@@ -408,7 +412,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         """
         from skbia.ensemble._persistence import load_ensemble
 
-        return load_ensemble(cls, path)
+        return load_ensemble(cls, path, trusted=trusted)
 
 
 def _check_member(member: Any, proba: np.ndarray, classes: np.ndarray, n_images: int) -> None:

@@ -266,7 +266,7 @@ def _check_folds(manifest: dict, folder: Path) -> None:
         raise _bad(folder, "'oof_proba' must hold one row of finite numbers per image and class")
 
 
-def load_ensemble(cls: type, path: Any) -> Any:
+def load_ensemble(cls: type, path: Any, *, trusted: Any = ()) -> Any:
     """Rebuild a saved ensemble (see ``FoldEnsembleClassifier.load``)."""
     from skbia import CNNClassifier
 
@@ -281,7 +281,7 @@ def load_ensemble(cls: type, path: Any) -> Any:
                 f"The saved ensemble {str(folder)!r} lacks its member file {member_file(number)}."
             )
         try:
-            member = CNNClassifier.load(member_path)
+            member = CNNClassifier.load(member_path, trusted=trusted)
         except ValueError as error:
             raise ValueError(f"Member {number} of the ensemble: {error}") from None
         if not np.array_equal(np.asarray(member.classes_), classes):

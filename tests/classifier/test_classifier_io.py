@@ -113,7 +113,9 @@ def test_custom_builder_is_saved_by_import_path(blobs, tmp_path):
         arch=io_net, model__width=3, min_pixel=-3, max_pixel=8, epochs=1, run_eagerly=True
     ).fit(X, y)
     clf.save(tmp_path / "custom.keras")
-    loaded = CNNClassifier.load(tmp_path / "custom.keras")
+    with pytest.raises(ValueError, match=r"never imports code.*trusted=\[io_net\]"):
+        CNNClassifier.load(tmp_path / "custom.keras")  # a user callable needs the user's say-so
+    loaded = CNNClassifier.load(tmp_path / "custom.keras", trusted=[io_net])
     assert loaded.arch is io_net and loaded.get_params()["model__width"] == 3
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
 

@@ -92,9 +92,24 @@ class _PredictionMixin:
         -------
         proba : ndarray of shape (n_images, n_classes)
             Probabilities in the column order of ``classes_``.
+
+        Raises
+        ------
+        FloatingPointError
+            If the network outputs NaN or infinity for any image (diverged
+            weights); NaN is never returned as a probability.
         """
-        proba = np.asarray(super().predict_proba(X))
-        return proba.reshape(-1, len(self.classes_))
+        proba = np.asarray(super().predict_proba(X)).reshape(-1, len(self.classes_))
+        finite = np.isfinite(proba).all(axis=1)
+        if not finite.all():
+            bad = np.flatnonzero(~finite)
+            raise FloatingPointError(
+                f"The network output NaN or infinity for {bad.size} of {len(proba)} images "
+                f"(indices {bad[:10].tolist()}{', ...' if bad.size > 10 else ''}): its weights "
+                "have diverged or hold extreme values. Retrain with a lower learning_rate; "
+                "the probabilities are not returned because they are not probabilities."
+            )
+        return proba
 
     def predict(self, X) -> np.ndarray:
         """Return the most probable class of each image.

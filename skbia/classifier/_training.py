@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Self
 
+import keras
 import numpy as np
 from scikeras.wrappers import BaseWrapper
 from sklearn.utils.class_weight import compute_sample_weight
@@ -163,6 +164,7 @@ class _TrainingMixin:
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         """Train the built model with skbia's callbacks after the user's."""
         validation = self._pending_validation
+        training_images = X
         if validation is not None:
             kwargs["validation_data"] = self._encode_validation(validation)
         if self.augmentation is not None:
@@ -198,6 +200,35 @@ class _TrainingMixin:
             self._fit_callbacks = user_callbacks
         self.history_ = dict(self.history_)
         check_training_finite(self.history_)
+        _check_model_finite(self.model_, training_images, len(self.history_.get("loss", ())))
+
+
+# images of the training set run through the trained model to check its outputs
+_FINITE_CHECK_IMAGES = 64
+
+
+def _check_model_finite(model, images: np.ndarray, n_epochs: int) -> None:
+    """Raise when training left non-finite weights or outputs (a blow-up in the last update).
+
+    The loss Keras logs is computed before each update, so a step that sends
+    the weights to NaN or 1e30 in the last batch leaves a finite history; the
+    weights and the outputs on a few training images tell.
+    """
+    bad = [w.path for w in model.weights if not np.isfinite(keras.ops.convert_to_numpy(w)).all()]
+    if not bad:
+        sample = images[:_FINITE_CHECK_IMAGES]
+        outputs = keras.ops.convert_to_numpy(model(sample, training=False))
+        if np.isfinite(outputs).all():
+            return
+        n_bad = int((~np.isfinite(outputs)).any(axis=-1).sum())
+        detail = f"the network outputs NaN or infinity for {n_bad} of {len(sample)} training images"
+    else:
+        detail = f"{len(bad)} weight tensors are NaN or infinite (first: {bad[0]})"
+    raise FloatingPointError(
+        f"Training diverged in the last update of epoch {n_epochs}: {detail}, although the "
+        "logged loss is finite. Lower learning_rate, pick another optimizer, or check the "
+        "pixel scaling (normalize, min_pixel, max_pixel)."
+    )
 
     def _online_dataset(self, X, y, sample_weight, initial_epoch: int):
         """Wrap the training images in an :class:`OnlineAugmentationDataset` for ``Model.fit``.

@@ -17,6 +17,7 @@ from skbia.architectures import get_architecture
 from skbia.architectures.layers import build_preprocessing
 from skbia.classifier._optimizers import make_optimizer
 from skbia.classifier._params import routed_params
+from skbia.classifier._warm_start import model_params
 from skbia.losses import get_loss
 from skbia.training_metrics import get_metrics
 
@@ -78,9 +79,16 @@ class _BuildingMixin:
         )(features)
         name = self.arch if isinstance(self.arch, str) else getattr(self.arch, "__name__", "custom")
         model = keras.Model(inputs, outputs, name=f"skbia_{name}")
+        self._compile_model(model)
+        self._model_params = model_params(self)
+        return model
+
+    def _compile_model(self, model: keras.Model) -> None:
+        """Compile ``model`` with a new optimizer, the loss and the metrics of the parameters."""
+        n_classes = int(self.n_classes_)
         loss = self.loss
         if isinstance(loss, str) and loss == "auto":
-            loss = "binary_crossentropy" if binary else "categorical_crossentropy"
+            loss = "binary_crossentropy" if n_classes == 2 else "categorical_crossentropy"
         model.compile(
             optimizer=make_optimizer(
                 self.optimizer,
@@ -100,7 +108,6 @@ class _BuildingMixin:
             metrics=get_metrics(n_classes),
             run_eagerly=bool(self.run_eagerly),
         )
-        return model
 
     def _check_model_compatibility(self, y: np.ndarray) -> None:
         """Skip scikeras' loss-name check: the model is built and compiled here."""

@@ -187,7 +187,18 @@ class CNNClassifier(
     warm_start : bool, default=False
         If True and the classifier is fitted, ``fit`` continues training the
         current model (and appends to ``history_``) instead of building a new
-        one; the architecture parameters are then not re-read.
+        one. Parameters changed since the model was built are applied to it
+        where a live model can take them: a new ``learning_rate`` alone is set
+        on the optimizer (its state carries on); other optimizer and loss
+        parameters (``optimizer``, ``decay``, ``momentum``, ``nesterov``,
+        ``optimizer__*``, ``loss``, ``positive_weight``, ``focal_*``) recompile
+        the model with a new optimizer, keeping the weights. Parameters that
+        shape the network (``arch``, ``image_size``, the scaling parameters,
+        ``pooling``, ``regularizer``, activations, initializers, ``dropout``,
+        ``filter_scale``, ``model__*``) raise a ``ValueError`` before any
+        training. A model saved, loaded and trained further continues as it
+        would have without the interruption (the dropout generators' states
+        are saved with it).
     device : str or None, default=None
         None: TensorFlow's placement (a visible GPU is used). ``"cpu"``,
         ``"gpu"`` or ``"gpu:<i>"``: build, train and predict on that device; a

@@ -18,6 +18,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from skbia.classifier import _saving
 from skbia.classifier._devices import device_scope
+from skbia.classifier._warm_start import model_params
 from skbia.utils import seed_from_random_state
 
 __all__ = ["_PersistenceMixin"]
@@ -69,6 +70,9 @@ class _PersistenceMixin:
             "input_shape": list(self.input_shape_),
             "history": {k: [float(v) for v in vals] for k, vals in self.history_.items()},
             "softening": getattr(self, "softening_", None),
+            # Keras does not save its layers' random-generator states (dropout masks, ...);
+            # keeping them lets a loaded model continue training as the saved one would
+            "seed_states": [np.asarray(v).tolist() for v in _seed_states(self.model_)],
         }
         _saving.write_model(self.model_, metadata, path)
 
@@ -137,3 +141,25 @@ class _PersistenceMixin:
         self.softening_ = None if softening is None else [float(v) for v in softening]
         self._random_state = seed_from_random_state(self.random_state)
         self._initialize_callbacks()
+        self._model_params = model_params(self)  # the saved parameters describe the model
+        _restore_seed_states(model, metadata.get("seed_states"))
+
+
+def _seed_states(model: keras.Model) -> list:
+    """Return the state variables of the model's random seed generators, in model order."""
+    return [v for v in model.variables if v.path.endswith("seed_generator_state")]
+
+
+def _restore_seed_states(model: keras.Model, saved: Any) -> None:
+    """Put back the seed-generator states written by ``save`` (absent in older files)."""
+    variables = _seed_states(model)
+    if not isinstance(saved, list) or len(saved) != len(variables):
+        return  # a file without them (older skbia) continues from fresh generator states
+    for variable, state in zip(variables, saved, strict=True):
+        value = np.asarray(state)
+        if value.shape != tuple(variable.shape) or value.dtype.kind not in "iu":
+            raise ValueError(
+                f"The saved seed-generator state {state!r} does not fit the model's "
+                f"{variable.path} of shape {tuple(variable.shape)}; the file is malformed."
+            )
+        variable.assign(value.astype(variable.dtype))

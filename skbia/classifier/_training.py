@@ -21,6 +21,7 @@ from skbia.classifier._devices import device_scope
 from skbia.classifier._params import check_monitored, check_params
 from skbia.classifier._seeding import seeded
 from skbia.classifier._tta import check_tta_images
+from skbia.classifier._warm_start import apply_warm_start_changes
 from skbia.utils import check_training_finite, estimate_background_noise, seed_from_random_state
 
 __all__ = ["_TrainingMixin"]
@@ -75,6 +76,7 @@ class _TrainingMixin:
         images, labels = self._validate_data(X, y, reset=not warm)
         if warm:
             self._check_known_labels(labels, "y")
+            apply_warm_start_changes(self)
         if not warm:
             self._fit_softening(images)
         if self.tta is not None:

@@ -22,7 +22,12 @@ from skbia.classifier._params import check_monitored, check_params
 from skbia.classifier._seeding import seeded
 from skbia.classifier._tta import check_tta_images
 from skbia.classifier._warm_start import apply_warm_start_changes
-from skbia.utils import check_training_finite, estimate_background_noise, seed_from_random_state
+from skbia.utils import (
+    check_training_finite,
+    estimate_background_noise,
+    resolve_positive_label,
+    seed_from_random_state,
+)
 
 __all__ = ["_TrainingMixin"]
 
@@ -76,6 +81,8 @@ class _TrainingMixin:
         images, labels = self._validate_data(X, y, reset=not warm)
         if warm:
             self._check_known_labels(labels, "y")
+        self._resolve_positive_label(self.classes_ if warm else np.unique(labels))
+        if warm:
             apply_warm_start_changes(self)
         if not warm:
             self._fit_softening(images)
@@ -103,6 +110,26 @@ class _TrainingMixin:
         finally:
             self._pending_validation = None
         return self
+
+    def _resolve_positive_label(self, classes=None) -> None:
+        """Set ``positive_label_`` from ``positive_label`` and the classes (skbia's one rule)."""
+        classes = self.classes_ if classes is None else classes
+        if len(classes) != 2:
+            if self.positive_label is not None:
+                raise ValueError(
+                    f"positive_label={self.positive_label!r} only applies to two classes; "
+                    f"y has {len(classes)}."
+                )
+            self.positive_label_ = None
+            return
+        loss = self.loss if isinstance(self.loss, str) else None
+        weighted = (loss == "weighted_binary_crossentropy" and self.positive_weight != 1) or (
+            loss == "focal" and self.focal_alpha not in (None, 0.5)
+        )
+        needed = f"loss={loss!r}, which weights the positive class" if weighted else None
+        self.positive_label_ = resolve_positive_label(
+            classes, self.positive_label, required_for=needed
+        )
 
     def _fit_softening(self, images: np.ndarray) -> None:
         """Set ``softening_``, the per-band noise level of the stretch (before building)."""
@@ -205,33 +232,6 @@ class _TrainingMixin:
         _check_model_finite(self.model_, training_images, len(self.history_.get("loss", ())))
 
 
-# images of the training set run through the trained model to check its outputs
-_FINITE_CHECK_IMAGES = 64
-
-
-def _check_model_finite(model, images: np.ndarray, n_epochs: int) -> None:
-    """Raise when training left non-finite weights or outputs (a blow-up in the last update).
-
-    The loss Keras logs is computed before each update, so a step that sends
-    the weights to NaN or 1e30 in the last batch leaves a finite history; the
-    weights and the outputs on a few training images tell.
-    """
-    bad = [w.path for w in model.weights if not np.isfinite(keras.ops.convert_to_numpy(w)).all()]
-    if not bad:
-        sample = images[:_FINITE_CHECK_IMAGES]
-        outputs = keras.ops.convert_to_numpy(model(sample, training=False))
-        if np.isfinite(outputs).all():
-            return
-        n_bad = int((~np.isfinite(outputs)).any(axis=-1).sum())
-        detail = f"the network outputs NaN or infinity for {n_bad} of {len(sample)} training images"
-    else:
-        detail = f"{len(bad)} weight tensors are NaN or infinite (first: {bad[0]})"
-    raise FloatingPointError(
-        f"Training diverged in the last update of epoch {n_epochs}: {detail}, although the "
-        "logged loss is finite. Lower learning_rate, pick another optimizer, or check the "
-        "pixel scaling (normalize, min_pixel, max_pixel)."
-    )
-
     def _online_dataset(self, X, y, sample_weight, initial_epoch: int):
         """Wrap the training images in an :class:`OnlineAugmentationDataset` for ``Model.fit``.
 
@@ -260,3 +260,31 @@ def _check_model_finite(model, images: np.ndarray, n_epochs: int) -> None:
             shuffle=bool(self.shuffle),
             seed=seed,
         )
+
+
+# images of the training set run through the trained model to check its outputs
+_FINITE_CHECK_IMAGES = 64
+
+
+def _check_model_finite(model, images: np.ndarray, n_epochs: int) -> None:
+    """Raise when training left non-finite weights or outputs (a blow-up in the last update).
+
+    The loss Keras logs is computed before each update, so a step that sends
+    the weights to NaN or 1e30 in the last batch leaves a finite history; the
+    weights and the outputs on a few training images tell.
+    """
+    bad = [w.path for w in model.weights if not np.isfinite(keras.ops.convert_to_numpy(w)).all()]
+    if not bad:
+        sample = images[:_FINITE_CHECK_IMAGES]
+        outputs = keras.ops.convert_to_numpy(model(sample, training=False))
+        if np.isfinite(outputs).all():
+            return
+        n_bad = int((~np.isfinite(outputs)).any(axis=-1).sum())
+        detail = f"the network outputs NaN or infinity for {n_bad} of {len(sample)} training images"
+    else:
+        detail = f"{len(bad)} weight tensors are NaN or infinite (first: {bad[0]})"
+    raise FloatingPointError(
+        f"Training diverged in the last update of epoch {n_epochs}: {detail}, although the "
+        "logged loss is finite. Lower learning_rate, pick another optimizer, or check the "
+        "pixel scaling (normalize, min_pixel, max_pixel)."
+    )

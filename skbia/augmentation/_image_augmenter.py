@@ -9,7 +9,6 @@ pass through untouched.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -19,7 +18,10 @@ from skbia.augmentation._augmenter_params import (
     PARAMETER_CONSTRAINTS,
     _key,
     _Streams,
+    blended_count,
     call_seed,
+    check_blending,
+    check_class_labels,
     check_cutouts_fit,
     copies_per_class,
     geometry_settings,
@@ -30,7 +32,7 @@ from skbia.augmentation._blending import blend
 from skbia.augmentation._cutouts import apply_cutouts
 from skbia.augmentation._dihedral import random_dihedral
 from skbia.augmentation._geometry import inverse_maps, random_linear_parts, warp_images
-from skbia.utils import check_images, check_labels, fill_missing_parameters
+from skbia.utils import check_images, fill_missing_parameters
 
 __all__ = ["ImageAugmenter"]
 
@@ -39,10 +41,11 @@ class ImageAugmenter(BaseSampler):
     """Add randomly shifted, flipped, rotated, zoomed, skewed, blended and cut-out copies.
 
     ``fit_resample(X, y)`` returns the original images followed by augmented
-    copies, with their labels. The minority ("positive") class and the other
-    classes get different amounts of augmentation, as in pyBIA's
-    ``augment_positive`` / ``augment_negative``. Every transform is off by
-    default; with nothing enabled the copies are exact duplicates.
+    copies, with their labels. The positive class and the other classes get
+    different amounts of augmentation, as in pyBIA's ``augment_positive`` /
+    ``augment_negative`` (``positive_label`` says which class is positive).
+    Every transform is off by default; with nothing enabled the copies are
+    exact duplicates.
 
     Each augmented image is made in these steps:
 
@@ -91,11 +94,20 @@ class ImageAugmenter(BaseSampler):
         Square images only: quarter turns would change the shape of others.
     zoom_range : (float, float) or None, default=None
         Magnification drawn uniformly from ``(min_zoom, max_zoom)``; values
-        above 1 enlarge the content. None disables zoom.
+        above 1 enlarge the content. None disables zoom. Both factors must lie
+        in [0.1, 10] (``0.1 <= min_zoom <= max_zoom <= 10``): beyond, the
+        content shrinks to a tenth of the frame or a tenth of it fills the
+        frame, which is no longer a copy of the same object.
     skew_angle : float, default=0.0
-        Maximum absolute shear angle in degrees (0 <= skew_angle < 90); the
-        shear angles along x and y are drawn independently and uniformly from
-        ``[-skew_angle, skew_angle]``.
+        Maximum absolute shear angle in degrees, ``0 <= skew_angle < 45``;
+        the shear angles ``a`` (along x) and ``b`` (along y) are drawn
+        independently and uniformly from ``[-skew_angle, skew_angle]``. The
+        shear changes areas by the factor ``1 - tan(a) tan(b)``, between
+        ``1 - tan(skew_angle)**2`` and ``1 + tan(skew_angle)**2`` (0.67 to
+        1.33 at 30 degrees). At 45 degrees that factor can reach 0 (the image
+        collapses onto a line) and beyond it turns negative (the image is
+        mirrored), so 45 degrees and more are rejected rather than warned
+        about: no such copy is a plausible view of the object.
     fill : {"nearest", "constant", "reflect", "mirror", "wrap"}, default="nearest"
         How the geometry fills pixels that come from outside the image, named
         as in :mod:`scipy.ndimage`: "nearest" repeats the edge pixel,
@@ -104,7 +116,8 @@ class ImageAugmenter(BaseSampler):
         (``d c b | a b c d``), "wrap" tiles the image (period = image size,
         scipy's "grid-wrap").
     fill_value : float, default=0.0
-        Value of the pixels filled in when ``fill="constant"``.
+        Value of the pixels filled in when ``fill="constant"``; finite and
+        within the float32 range of the output (``abs(fill_value) <= 3.4e38``).
     interpolation : {"bilinear", "nearest", "bicubic"}, default="bilinear"
         Resampling kernel of the geometric step. Flips, integer shifts and
         multiples of 90 degrees are exact with any kernel.
@@ -112,28 +125,45 @@ class ImageAugmenter(BaseSampler):
         Blending for the positive class: 0 disables it; a value ``m > 0``
         replaces the class's ``C`` geometric copies by ``floor(m * C)`` blended
         images (pyBIA's ``blend_multiplier``). A dict ``{label: m}`` sets it
-        per class; classes not in it get ``blend_other``.
+        per class; classes not in it get ``blend_other``. A multiplier above 0
+        must make at least one blend (``m >= 1 / C``) of a class that has
+        copies: :meth:`fit_resample` raises otherwise, rather than dropping
+        all of the class's copies.
     blend_other : float, default=0.0
         Blending multiplier of every other class (pyBIA's ``blend_other``).
     blending_func : {"mean", "max", "min", "random"}, default="mean"
         Pixel-wise combination of the blended images; "random" picks one of
         the three for each blended image.
     num_images_to_blend : int, default=2
-        Distinct copies (of the same class) combined into each blended image.
+        Distinct copies (of the same class) combined into each blended image;
+        a class that blends needs at least that many copies.
     mask_size : int or None, default=None
         Radius in pixels of the circular cutouts; None disables cutouts. A
         pixel is cut out when its distance to the disc centre is at most
         ``mask_size``; discs lie wholly inside the image.
     num_masks : int, default=1
-        Cutouts per augmented image (they may overlap).
+        Cutouts per augmented image (they may overlap). Together the discs
+        may cover at most the image's area (``num_masks`` times the pixels of
+        one disc at most ``height * width``); more would leave mostly zeros.
     balance : bool, default=False
         After augmentation, randomly drop images (originals or copies) of
         every class that has more images than the positive class, down to the
         positive class's count.
     positive_label : label or None, default=None
-        The class that gets ``n_copies`` and ``blend_multiplier``. None means
-        the least frequent class in ``y``; ties go to the largest label (so
-        balanced binary 0/1 labels make 1 positive).
+        The class that gets ``n_copies`` and ``blend_multiplier`` (and whose
+        count ``balance`` trims to). It must be one of the classes of ``y``
+        (``"1"`` does not name the class ``1``). None applies skbia's rule,
+        :func:`skbia.utils.resolve_positive_label`, the same as
+        :class:`~skbia.CNNClassifier`'s: with binary 0/1 (or -1/1,
+        False/True) labels the positive class is 1, whichever class is
+        smaller; other binary labels (``"lens"``/``"other"``) raise a
+        ``ValueError`` asking for ``positive_label``, since nothing says which
+        of them is positive, whenever that matters: when ``n_copies`` differs
+        from ``n_copies_other`` or ``blend_multiplier`` from ``blend_other``
+        (numbers, not dicts), or with ``balance`` (when both classes are
+        treated alike the sorted-last class is taken, as scikit-learn does);
+        with more than two classes it is the least frequent class (ties go to
+        the last in sorted order).
     random_state : int, RandomState instance or None, default=None
         Seed of the random draws. With an int, the draws of a call depend on
         the seed *and* on the input images and labels, so the same data give
@@ -147,10 +177,17 @@ class ImageAugmenter(BaseSampler):
         parameter has the wrong type or is out of range; the message names the
         parameter. It is both a ``ValueError`` and a ``TypeError``.
     ValueError
-        For values that are only invalid together or for the data: a shift or
-        cutout too large for the images, ``rotation="90"`` or
-        ``dihedral=True`` with non-square images, per-class dicts naming
-        unknown labels, an unknown ``positive_label``.
+        For values that are only invalid together or for the data, before any
+        work on the images: a shift or cutout too large for the images, more
+        cutout area than the image has, a ``zoom_range`` that is not a pair
+        of factors in [0.1, 10], ``rotation="90"`` or ``dihedral=True`` with
+        non-square images, per-class dicts naming unknown labels, an unknown
+        ``positive_label`` or none for binary labels other than 0/1 that are
+        augmented differently; a ``y``
+        that is not one class label per image (continuous, multilabel or
+        multi-output, by scikit-learn's ``type_of_target``); in
+        :meth:`fit_resample` a blending multiplier that makes no blend, or
+        a blending class with fewer copies than ``num_images_to_blend``.
 
     Attributes
     ----------
@@ -276,7 +313,8 @@ class ImageAugmenter(BaseSampler):
         X : array-like of shape (n_images, height, width) or (n_images, height, width, channels)
             Training images, any real dtype or byte order, all pixels finite.
         y : array-like of shape (n_images,)
-            Class labels (at least two classes).
+            Class labels (at least two classes; binary or multiclass in
+            scikit-learn's sense, not continuous values).
 
         Returns
         -------
@@ -287,17 +325,28 @@ class ImageAugmenter(BaseSampler):
             Their labels.
         """
         images, labels = self._prepare(X, y)
+        check_blending(self, labels)  # still before any image work
         return self._fit_resample(images, labels)
 
-    def _prepare(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+    def _fit_online(self, X, y) -> ImageAugmenter:
+        """Fit for online augmentation, where only blending differs between classes.
+
+        As :meth:`fit`, except that binary labels other than 0/1 need
+        ``positive_label`` only when the positive class blends differently
+        from the others (used by :class:`OnlineAugmentationDataset`).
+        """
+        self._prepare(X, y, online=True)
+        return self
+
+    def _prepare(self, X, y, *, online: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Validate the parameters, then the input; set the fitted attributes."""
         self._validate_params()  # declared constraints, before any work on the data
         images = check_images(X)
-        labels = check_labels(y, len(images))
+        labels = check_class_labels(y, len(images))
         settings = geometry_settings(self, images.shape[1:3])
         check_cutouts_fit(self, images.shape[1:3])
         classes, counts = np.unique(labels, return_counts=True)
-        positive = positive_class(self, classes, counts)
+        positive = positive_class(self, classes, counts, online=online)
         self.classes_ = classes
         self.positive_label_ = positive
         self.n_copies_ = copies_per_class(self, classes, positive)
@@ -312,7 +361,7 @@ class ImageAugmenter(BaseSampler):
         for label in self.classes_:
             sources = np.repeat(np.flatnonzero(y == label), self.n_copies_[_key(label)])
             multiplier = self.blend_multiplier_[_key(label)]
-            n_made = math.floor(round(multiplier * len(sources), 9)) if multiplier else len(sources)
+            n_made = blended_count(multiplier, len(sources)) if multiplier else len(sources)
             plan.append((label, sources, n_made))
 
         # One output array: the originals, then each class's augmented images.
@@ -409,7 +458,7 @@ class ImageAugmenter(BaseSampler):
             return
         if blend_copies and self.blend_multiplier_[_key(label)]:
             copies = self._copies(X, sources, streams)
-            self._blend(copies, label, streams.blend, out=out)
+            self._blend(copies, streams.blend, out=out)
         else:
             self._copies(X, sources, streams, out=out)
 
@@ -443,14 +492,12 @@ class ImageAugmenter(BaseSampler):
             out=out,
         )
 
-    def _blend(self, copies, label, rng, out) -> None:
-        """Fill ``out`` with blends of one class's geometric ``copies``."""
-        if len(copies) < self.num_images_to_blend:
-            raise ValueError(
-                f"Class {_key(label)!r} has {len(copies)} augmented copies to blend, fewer "
-                f"than num_images_to_blend={self.num_images_to_blend}; raise its number of "
-                f"copies or lower num_images_to_blend."
-            )
+    def _blend(self, copies, rng, out) -> None:
+        """Fill ``out`` with blends of one class's geometric ``copies``.
+
+        Offline, :func:`check_blending` has made sure that there are at least
+        ``num_images_to_blend`` copies; online, only such batches are blended.
+        """
         blend(copies, len(out), rng, func=self.blending_func, k=self.num_images_to_blend, out=out)
 
     def _cutouts(self, images: np.ndarray, rng: np.random.Generator) -> None:

@@ -65,7 +65,11 @@ class OnlineAugmentationDataset(PyDataset):
         ``num_images_to_blend``, ``mask_size`` and ``num_masks``. The amounts
         (``n_copies``, ``n_copies_other``, ``balance``) and ``random_state``
         are not used: ``balance_ratio`` and ``seed`` take their place. A fitted
-        clone is kept; ``augmenter`` itself is not modified.
+        clone is kept; ``augmenter`` itself is not modified. Its positive class
+        (the one ``blend_multiplier`` applies to) follows
+        :func:`skbia.utils.resolve_positive_label`: with two labels other than
+        0/1, e.g. ``"lens"`` and ``"other"``, and ``blend_multiplier`` differing
+        from ``blend_other``, set its ``positive_label``.
     batch_size : int, default=32
         Images per batch; the last batch of an epoch may be smaller.
     sample_weight : array-like of shape (n_images,) or None, default=None
@@ -162,7 +166,7 @@ class OnlineAugmentationDataset(PyDataset):
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.balance_ratio = _check_ratio(balance_ratio)
         self.shuffle = bool(shuffle)
-        self.augmenter_ = clone(augmenter).fit(images, classes)
+        self.augmenter_ = clone(augmenter)._fit_online(images, classes)
         self._images = images
         self._targets = targets
         self._labels = classes

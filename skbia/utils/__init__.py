@@ -16,6 +16,7 @@ from skbia.utils._checks import (
     is_real,
 )
 from skbia.utils._constraints import NumberInterval
+from skbia.utils._labels import resolve_positive_label
 from skbia.utils._noise import estimate_background_noise
 from skbia.utils._random_state import seed_from_random_state, seed_sequence
 from skbia.utils._validation import (
@@ -37,6 +38,7 @@ __all__ = [
     "estimate_background_noise",
     "is_integer",
     "is_real",
+    "resolve_positive_label",
     "seed_from_random_state",
     "seed_sequence",
 ]

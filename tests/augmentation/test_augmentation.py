@@ -112,13 +112,71 @@ def test_labels_follow_their_images():
     assert _counts(y_res) == {0: 8, 1: 8, 2: 2 + 12}
 
 
-def test_positive_is_the_minority_class_and_ties_go_to_the_largest_label():
+def test_binary_0_1_labels_make_1_positive_even_when_it_is_the_larger_class():
+    # skbia's rule, shared with CNNClassifier (whose score is P(1)): 1 is positive for
+    # 0/1 labels, whichever class is smaller; before, the minority 0 was augmented here
     X, y = _data(3, 7)
     assert ImageAugmenter().fit(X, y).positive_label_ == 1
-    assert ImageAugmenter().fit(X, 1 - y).positive_label_ == 0
+    augmenter = ImageAugmenter(n_copies=2, random_state=0)
+    _, y_res = augmenter.fit_resample(X, 1 - y)
+    assert augmenter.positive_label_ == 1 and _counts(y_res) == {0: 3, 1: 7 + 14}
     X, y = _data(5, 5)
     assert ImageAugmenter().fit(X, y).positive_label_ == 1
     assert ImageAugmenter(positive_label=0).fit(X, y).positive_label_ == 0
+
+
+def test_more_than_two_classes_make_the_least_frequent_positive_ties_to_the_last():
+    X = np.zeros((9, 8, 8), dtype="float32")
+    assert ImageAugmenter().fit(X, [0, 0, 0, 0, 1, 1, 1, 2, 2]).positive_label_ == 2
+    assert ImageAugmenter().fit(X, [0, 0, 1, 1, 1, 1, 2, 2, 2]).positive_label_ == 0
+    assert ImageAugmenter().fit(X, [0, 1, 1, 1, 1, 2, 2, 2, 3]).positive_label_ == 3
+
+
+def test_binary_string_labels_need_positive_label():
+    X, y = _data(3, 7)
+    names = np.where(y == 1, "lens", "other")
+    with pytest.raises(ValueError, match=(
+        "y has the labels 'lens' and 'other'; set positive_label to the class that is "
+        r"positive \(skbia only assumes it for 0/1 labels\): needed by ImageAugmenter"
+    )):
+        ImageAugmenter().fit_resample(X, names)
+    augmenter = ImageAugmenter(n_copies=2, positive_label="lens", random_state=0)
+    _, y_res = augmenter.fit_resample(X, names)
+    assert augmenter.positive_label_ == "lens" and _counts(y_res) == {"lens": 9, "other": 7}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},  # n_copies=1 but n_copies_other=0
+        {"n_copies": 2, "n_copies_other": 2, "balance": True},
+        {"n_copies": 2, "n_copies_other": 2, "blend_multiplier": 1.0},
+        {"n_copies": {"lens": 2}, "balance": True},
+        {"n_copies": 3, "n_copies_other": 1, "blend_multiplier": {"lens": 1.0}},
+    ],
+)
+def test_binary_string_labels_need_positive_label_whenever_it_changes_the_output(params):
+    X, y = _data(3, 7)
+    with pytest.raises(ValueError, match="set positive_label to the class that is positive"):
+        ImageAugmenter(**params).fit(X, np.where(y == 1, "lens", "other"))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"n_copies": 2, "n_copies_other": 2},
+        {"n_copies": 1, "n_copies_other": 1, "blend_multiplier": 1.0, "blend_other": 1.0},
+        {"n_copies": {"lens": 3, "other": 1}, "blend_multiplier": {"lens": 1.0}},
+    ],
+)
+def test_binary_string_labels_treated_alike_take_the_sorted_last_class(params):
+    X, y = _data(3, 7)
+    names = np.where(y == 1, "lens", "other")
+    augmenter = ImageAugmenter(**params, random_state=0)
+    X_res, y_res = augmenter.fit_resample(X, names)
+    assert augmenter.positive_label_ == "other"  # scikit-learn's classes_[1]; nothing depends on it
+    reference = ImageAugmenter(**params, positive_label="lens", random_state=0)
+    np.testing.assert_array_equal(reference.fit_resample(X, names)[0], X_res)
 
 
 def test_balance_drops_random_images_of_the_larger_classes_only():
@@ -289,11 +347,15 @@ def _declared(name, constraint):
         ({"vertical": 1}, _declared("vertical", "an instance of 'bool'.*")),
         ({"dihedral": "yes"}, _declared("dihedral", "an instance of 'bool'.*")),
         ({"balance": None}, _declared("balance", "an instance of 'bool'.*")),
-        ({"skew_angle": 90}, _declared("skew_angle", r"a float in the range \[0.0, 90.0\)")),
-        ({"skew_angle": -5}, _declared("skew_angle", r"a float in the range \[0.0, 90.0\)")),
-        ({"skew_angle": True}, _declared("skew_angle", r"a float in the range \[0.0, 90.0\)")),
-        ({"fill_value": np.nan}, _declared("fill_value", r"a float in the range \(-inf, inf\)")),
-        ({"fill_value": np.inf}, _declared("fill_value", r"a float in the range \(-inf, inf\)")),
+        ({"skew_angle": 90}, _declared("skew_angle", r"a float in the range \[0.0, 45.0\)")),
+        ({"skew_angle": 45}, _declared("skew_angle", r"a float in the range \[0.0, 45.0\)")),
+        ({"skew_angle": 60.0}, _declared("skew_angle", r"a float in the range \[0.0, 45.0\)")),
+        ({"skew_angle": np.nan}, _declared("skew_angle", r"a float in the range \[0.0, 45.0\)")),
+        ({"skew_angle": -5}, _declared("skew_angle", r"a float in the range \[0.0, 45.0\)")),
+        ({"skew_angle": True}, _declared("skew_angle", r"a float in the range \[0.0, 45.0\)")),
+        ({"fill_value": np.nan}, _declared("fill_value", r"a float in the range \(-3.40*2")),
+        ({"fill_value": np.inf}, _declared("fill_value", r"a float in the range \(-3.40*2")),
+        ({"fill_value": -1e40}, _declared("fill_value", r"a float in the range \(-3.40*2")),
         ({"n_copies": -1}, _declared("n_copies", r"an int in the range \[0, inf\) or .*Mapping'")),
         ({"n_copies": 2.0}, _declared("n_copies", "an int in the range")),
         ({"n_copies": True}, _declared("n_copies", "an int in the range")),
@@ -323,15 +385,16 @@ def test_bad_parameters_fail_the_declared_constraints(params, message):
         ({"shift": (1, True)}, "shift must be a non-negative integer or a .rows, columns. pair"),
         ({"shift": 16}, "would move 16x16 pixel images out of the frame"),
         ({"shift": (2, 16)}, "would move 16x16 pixel images out of the frame"),
-        ({"zoom_range": (1.1, 0.9)}, "0 < min_zoom <= max_zoom"),
-        ({"zoom_range": (0.0, 1.0)}, "0 < min_zoom <= max_zoom"),
+        ({"zoom_range": (1.1, 0.9)}, "zoom_range must have min_zoom <= max_zoom"),
+        ({"zoom_range": (0.0, 1.0)}, r"zoom_range factors must lie in \[0.1, 10\]"),
         ({"zoom_range": (1.0, 1.1, 1.2)}, "zoom_range must be None or a"),
         ({"mask_size": 8}, "mask_size=8 is too large for 16x16 pixel images"),
         ({"n_copies": {5: 1}}, r"n_copies names labels that are not in y: \[5\]"),
         ({"n_copies": {1: -1}}, r"n_copies\[1\] must be a non-negative integer"),
         ({"n_copies": {1: True}}, r"n_copies\[1\] must be a non-negative integer"),
         ({"blend_multiplier": {1: np.nan}}, r"blend_multiplier\[1\] must be a finite number >= 0"),
-        ({"positive_label": 2}, "positive_label=2 is not one of the classes in y"),
+        ({"positive_label": 2}, r"positive_label=2 is not one of the classes in y \(0, 1\)"),
+        ({"positive_label": "1"}, "positive_label='1' is not one of the classes in y"),
     ],
 )
 def test_constraints_that_depend_on_the_data_raise_clear_errors(params, message):

@@ -346,3 +346,25 @@ def test_unknown_labels_are_refused_by_the_augmenter():
     augmenter = ImageAugmenter().fit(X, y)
     with pytest.raises(ValueError, match=r"classes the augmenter was not fitted on: \[7\]"):
         augmenter._augment(X[:2], np.array([0, 7]), np.random.default_rng(0))
+
+
+def test_binary_labels_follow_the_package_positive_class_rule():
+    # 0/1 codes: 1 blends even as the larger class; "lens"/"other" must say which is positive
+    X, y = _data(4, 8)
+    dataset = OnlineAugmentationDataset(
+        X, 1 - y, ImageAugmenter(blend_multiplier=1.0), batch_size=6, seed=0
+    )
+    assert dataset.augmenter_.blend_multiplier_ == {0: 0.0, 1: 1.0}
+    names = np.where(y == 1, "lens", "other")
+    with pytest.raises(ValueError, match="set positive_label to the class that is positive"):
+        OnlineAugmentationDataset(X, y, ImageAugmenter(blend_multiplier=1.0), labels=names)
+    dataset = OnlineAugmentationDataset(
+        X, y, ImageAugmenter(blend_multiplier=1.0, positive_label="lens"), labels=names, seed=0
+    )
+    assert dataset.augmenter_.blend_multiplier_ == {"lens": 1.0, "other": 0.0}
+    # online, n_copies and balance are not used: without blending every class is augmented
+    # alike, so the default augmenter (n_copies=1, n_copies_other=0) needs no positive_label
+    dataset = OnlineAugmentationDataset(X, y, ImageAugmenter(dihedral=True), labels=names, seed=0)
+    assert dataset.augmenter_.blend_multiplier_ == {"lens": 0.0, "other": 0.0}
+    with pytest.raises(ValueError, match="set positive_label to the class that is positive"):
+        ImageAugmenter(dihedral=True).fit(X, names)  # offline, n_copies applies to one class

@@ -42,6 +42,9 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
     ----------
     positive_weight : float, default=1.0
         Factor on the positive-class term; must be positive.
+    weighted_label : {0, 1}, default=1
+        The encoded label whose term ``positive_weight`` multiplies: 1 (the
+        sigmoid's class) or 0, when the positive class is the other one.
     from_logits : bool, default=False
         Whether predictions are logits rather than probabilities.
     reduction : str, default="sum_over_batch_size"
@@ -60,6 +63,7 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
     def __init__(
         self,
         positive_weight: float = 1.0,
+        weighted_label: int = 1,
         from_logits: bool = False,
         reduction: str = "sum_over_batch_size",
         name: str = "weighted_binary_crossentropy",
@@ -71,13 +75,19 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
             raise ValueError(
                 f"positive_weight must be a positive finite number; got {positive_weight!r}."
             )
+        if isinstance(weighted_label, bool) or weighted_label not in (0, 1):
+            raise ValueError(f"weighted_label must be 0 or 1; got {weighted_label!r}.")
         self.positive_weight = weight
+        self.weighted_label = int(weighted_label)
         self.from_logits = bool(from_logits)
 
     def call(self, y_true, y_pred):
         """Return the per-sample weighted binary cross-entropy."""
         y_pred = ops.convert_to_tensor(y_pred)
         y_true = ops.cast(y_true, y_pred.dtype)
+        if self.weighted_label == 0:  # weight the other class: the same loss, mirrored
+            y_true = 1.0 - y_true
+            y_pred = -y_pred if self.from_logits else 1.0 - y_pred
         if self.from_logits:
             # Stable form of -(w*y*log(sigmoid(z)) + (1-y)*log(1-sigmoid(z))).
             log_one_plus = ops.log1p(ops.exp(-ops.abs(y_pred))) + ops.relu(-y_pred)
@@ -95,7 +105,8 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
     def get_config(self) -> dict[str, Any]:
         """Return the loss configuration."""
         config = super().get_config()
-        config.update({"positive_weight": self.positive_weight, "from_logits": self.from_logits})
+        config.update({"positive_weight": self.positive_weight,
+                       "weighted_label": self.weighted_label, "from_logits": self.from_logits})
         return config
 
 
@@ -106,6 +117,7 @@ def get_loss(
     positive_weight: float = 1.0,
     focal_gamma: float = 2.0,
     focal_alpha: float | None = 0.25,
+    positive_index: int = 1,
 ) -> keras.losses.Loss:
     """Return the Keras loss called ``name`` for a problem with ``n_classes`` classes.
 
@@ -129,6 +141,11 @@ def get_loss(
         Class-balancing weight of the focal loss (used only by ``"focal"``):
         in the binary case positives get ``alpha`` and negatives
         ``1 - alpha`` (Lin et al. 2017); None turns class balancing off.
+    positive_index : {0, 1}, default=1
+        Binary problems: the encoded label of the positive class. The sigmoid
+        output is the probability of label 1; with ``positive_index=0`` the
+        positive class is label 0 and ``positive_weight`` and ``focal_alpha``
+        apply to it.
 
     Returns
     -------
@@ -160,7 +177,8 @@ def get_loss(
             )
         if name == "binary_crossentropy":
             return keras.losses.BinaryCrossentropy()
-        return WeightedBinaryCrossentropy(positive_weight=positive_weight)
+        return WeightedBinaryCrossentropy(positive_weight=positive_weight,
+                                          weighted_label=positive_index)
     if name == "categorical_crossentropy":
         if binary:
             raise ValueError(
@@ -175,9 +193,10 @@ def get_loss(
     if focal_alpha is not None and not 0 <= focal_alpha <= 1:
         raise ValueError(f"focal_alpha must be in [0, 1] or None; got {focal_alpha!r}.")
     if binary:
+        alpha = 0.25 if focal_alpha is None else float(focal_alpha)
         return keras.losses.BinaryFocalCrossentropy(
             apply_class_balancing=focal_alpha is not None,
-            alpha=0.25 if focal_alpha is None else float(focal_alpha),
+            alpha=alpha if positive_index == 1 else 1.0 - alpha,
             gamma=float(focal_gamma),
         )
     return keras.losses.CategoricalFocalCrossentropy(

@@ -154,10 +154,15 @@ AUGMENTER_EXPECTED_FAILURES = {
         "y=None is rejected as 'y must be 1-d (one label per image)', not with sklearn's "
         "'requires y to be passed' wording"
     ),
-    # imbalanced-learn's sampler checks
-    "check_target_type": (
-        "labels are not type-checked: a continuous y is taken as that many classes"
+    "check_estimators_dtypes": (
+        "its labels are 1 and 2: skbia assumes the positive class only for 0/1 labels, so "
+        "augmenting one class needs positive_label (the error asks for it)"
     ),
+    "check_fit2d_1feature": (
+        "its labels are 1 and 2: skbia assumes the positive class only for 0/1 labels, so "
+        "augmenting one class needs positive_label (the error asks for it)"
+    ),
+    # imbalanced-learn's sampler checks
     "check_samplers_fit": (
         "there is no sampling_strategy: the amounts are n_copies per class, so no "
         "sampling_strategy_ is set"

@@ -210,6 +210,34 @@ def test_classifier_pickled_now_loads_in_a_fresh_interpreter(blobs, tmp_path):
     np.testing.assert_allclose(report["proba"], classifier.predict_proba(X[:6]), atol=1e-6)
 
 
+def test_pipeline_pickled_now_loads_in_a_fresh_interpreter(blobs, tmp_path):
+    from imblearn.pipeline import make_pipeline
+
+    from skbia import ImageAugmenter
+
+    X, y = blobs
+    pipeline = make_pipeline(
+        ImageAugmenter(n_copies=1, dihedral=True, random_state=0),
+        _tiny_classifier(arch="compact", filter_scale=0.25, scaling="asinh", tta="dihedral"),
+    ).fit(X, y)
+    joblib.dump(pipeline, tmp_path / "pipeline.joblib")
+    np.save(tmp_path / "images.npy", X[:6])
+    report = _run_fresh(LOAD_CURRENT, str(tmp_path / "pipeline.joblib"),
+                        str(tmp_path / "images.npy"))
+    assert report["type"] == "imblearn.pipeline.Pipeline"
+    np.testing.assert_allclose(report["proba"], pipeline.predict_proba(X[:6]), atol=1e-6)
+
+
+LOAD_CHECKPOINT = """
+import json, sys
+import joblib
+
+state = joblib.load(sys.argv[1])
+print(json.dumps({"keys": sorted(state), "trials": len(state["x_iters"]),
+                  "params": [sorted(p) for p in state["cv_results"]["params"]]}))
+"""
+
+
 @pytest.mark.slow
 def test_search_pickled_now_loads_in_a_fresh_interpreter(blobs, tmp_path):
     from imblearn.pipeline import make_pipeline
@@ -223,8 +251,11 @@ def test_search_pickled_now_loads_in_a_fresh_interpreter(blobs, tmp_path):
                              _tiny_classifier())
     search = CNNSearchCV(
         pipeline, {"cnnclassifier__learning_rate": Real(1e-4, 1e-2, prior="log-uniform")},
-        n_iter=1, cv=2, random_state=0,
+        n_iter=1, cv=2, random_state=0, checkpoint=tmp_path / "checkpoint.joblib",
     ).fit(X, y)
+    checkpoint = _run_fresh(LOAD_CHECKPOINT, str(tmp_path / "checkpoint.joblib"))
+    assert checkpoint["trials"] == 1
+    assert checkpoint["params"] == [["cnnclassifier__learning_rate"]]
     search.save(tmp_path / "search.joblib")
     np.save(tmp_path / "images.npy", X[:6])
     report = _run_fresh(LOAD_CURRENT, str(tmp_path / "search.joblib"),

@@ -104,10 +104,18 @@ class _BuildingMixin:
                 positive_weight=self.positive_weight,
                 focal_gamma=self.focal_gamma,
                 focal_alpha=self.focal_alpha,
+                positive_index=self._positive_index(),
             ),
             metrics=get_metrics(n_classes),
             run_eagerly=bool(self.run_eagerly),
         )
+
+    def _positive_index(self) -> int:
+        """Return the encoded label (0 or 1) of the positive class; 1 for multi-class models."""
+        positive = getattr(self, "positive_label_", None)
+        if positive is None or len(self.classes_) != 2:
+            return 1
+        return int(np.flatnonzero(np.asarray(self.classes_, dtype=object) == positive)[0])
 
     def _check_model_compatibility(self, y: np.ndarray) -> None:
         """Skip scikeras' loss-name check: the model is built and compiled here."""

@@ -140,11 +140,21 @@ class CNNClassifier(
         ``"focal"`` (binary or multi-class), ``"categorical_crossentropy"``
         (multi-class), or a Keras loss object. Binary models have one sigmoid
         unit and 0/1 targets, multi-class models a softmax over one-hot targets.
+    positive_label : label or None, default=None
+        The positive class of a binary problem (e.g. ``"lens"``): the class
+        ``positive_weight`` and ``focal_alpha`` favour and whose probability
+        is the score (``skbia predict``'s ``score_<label>`` column). None
+        follows skbia's one rule (:func:`skbia.utils.resolve_positive_label`,
+        shared with :class:`~skbia.ImageAugmenter`): 1 for 0/1 or -1/1 labels,
+        True for booleans; for other labels the sorted-last class, except that
+        a weighted or class-balanced focal loss then needs ``positive_label``
+        (an error says so), since guessing would weight the wrong class.
     positive_weight : float, default=1.0
-        Weight of the positive class (``classes_[1]``) in
+        Weight of the positive class (``positive_label_``) in
         ``"weighted_binary_crossentropy"``.
     focal_gamma, focal_alpha : float, default=2.0 and 0.25
-        Focusing and class-balancing parameters of ``"focal"``.
+        Focusing and class-balancing parameters of ``"focal"``; in the binary
+        case ``focal_alpha`` weights the positive class.
     class_weight : dict, "balanced" or None, default=None
         scikit-learn class weights, applied as per-sample weights in training.
     epochs : int, default=25
@@ -225,6 +235,10 @@ class CNNClassifier(
         Class labels, in the column order of :meth:`predict_proba`.
     n_classes_ : int
         Number of classes.
+    positive_label_ : label or None
+        Binary problems: the positive class (see ``positive_label``); its
+        probability is ``predict_proba(X)[:, list(classes_).index(positive_label_)]``.
+        None with more than two classes.
     history_ : dict of str to list of float
         Per-epoch training metrics (``loss``, ``binary_accuracy`` or
         ``accuracy``, ``f1_score``, and ``val_`` forms with validation data).
@@ -244,9 +258,11 @@ class CNNClassifier(
     ``ValueError``) naming the parameter and what it accepts. Booleans are
     never accepted where a number is meant.
 
-    With a single sigmoid output the positive class is ``classes_[1]``, the
-    larger label when sorted (1 for 0/1 labels); ``predict_proba(X)[:, 1]`` is
-    its probability.
+    ``predict_proba`` columns follow ``classes_`` (sorted labels), as in
+    scikit-learn. Binary models have one sigmoid output; the positive class
+    (``positive_label_``: 1 for 0/1 labels, or the ``positive_label`` you
+    name) is the one the class-weighting losses favour and whose column is
+    the score.
 
     Examples
     --------
@@ -291,6 +307,7 @@ class CNNClassifier(
         momentum: float = 0.9,
         nesterov: bool = False,
         loss: Any = "auto",
+        positive_label: Any = None,
         positive_weight: float = 1.0,
         focal_gamma: float = 2.0,
         focal_alpha: float | None = 0.25,
@@ -339,6 +356,7 @@ class CNNClassifier(
         self.momentum = momentum
         self.nesterov = nesterov
         self.loss = loss
+        self.positive_label = positive_label
         self.positive_weight = positive_weight
         self.focal_gamma = focal_gamma
         self.focal_alpha = focal_alpha
@@ -383,3 +401,5 @@ class CNNClassifier(
     def __setstate__(self, state: dict) -> None:
         """Unpickle, giving parameters added since the pickle was written their defaults."""
         super().__setstate__(fill_missing_parameters(type(self), state))
+        if "model_" in state and "positive_label_" not in state:  # pickled before 0.2
+            self._resolve_positive_label()

@@ -80,6 +80,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Any]] = {
     "momentum": [_NON_NEGATIVE],
     "nesterov": ["boolean"],
     "loss": [StrOptions({"auto", *LOSSES}), callable],
+    "positive_label": "no_validation",  # checked against the classes at fit
     "positive_weight": [_POSITIVE],
     "focal_gamma": [_NON_NEGATIVE],
     "focal_alpha": [None, NumberInterval(Real, 0, 1, closed="both")],

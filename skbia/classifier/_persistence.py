@@ -141,6 +141,7 @@ class _PersistenceMixin:
         self.softening_ = None if softening is None else [float(v) for v in softening]
         self._random_state = seed_from_random_state(self.random_state)
         self._initialize_callbacks()
+        self._resolve_positive_label()
         self._model_params = model_params(self)  # the saved parameters describe the model
         _restore_seed_states(model, metadata.get("seed_states"))
 

@@ -33,7 +33,8 @@ ARCHITECTURE_PARAMS = (
 )
 #: Parameters of ``Model.compile`` (with every routed ``optimizer__*`` parameter).
 COMPILE_PARAMS = (
-    "optimizer", "learning_rate", "decay", "momentum", "nesterov", "loss", "positive_weight",
+    "optimizer", "learning_rate", "decay", "momentum", "nesterov", "loss", "positive_label",
+    "positive_weight",
     "focal_gamma", "focal_alpha", "run_eagerly",
 )
 

@@ -15,8 +15,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skbia.ensemble._averaging import AVERAGES, average_proba, stack_member_proba
-from skbia.ensemble._members import check_validation_route, validation_fit_params
-from skbia.utils import check_labels, seed_from_random_state
+from skbia.ensemble._members import check_validation_route, unwrap, validation_fit_params
+from skbia.utils import check_labels, resolve_positive_label, seed_from_random_state
 
 __all__ = ["FoldEnsembleClassifier"]
 
@@ -99,6 +99,8 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         Class labels, in the column order of :meth:`predict_proba`.
     n_classes_ : int
         Number of classes.
+    positive_label_ : label or None
+        The members' positive class (binary problems).
 
     See Also
     --------
@@ -258,6 +260,18 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         self.classes_ = classes
         self.n_classes_ = len(classes)
         return self
+
+    @property
+    def positive_label_(self) -> Any:
+        """The positive class of a binary ensemble (its members'), None for more classes.
+
+        Its probability is ``predict_proba(X)[:, list(classes_).index(positive_label_)]``.
+        """
+        check_is_fitted(self, "estimators_")
+        final = unwrap(self.estimators_[0])[1]
+        if hasattr(final, "positive_label_"):
+            return final.positive_label_
+        return resolve_positive_label(self.classes_) if self.n_classes_ == 2 else None
 
     # ------------------------------------------------------------ prediction
     def member_proba(self, X) -> np.ndarray:

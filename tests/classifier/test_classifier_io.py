@@ -44,6 +44,7 @@ def fitted(blobs):
         min_pixel=-3.0,
         max_pixel=[8.0, 9.0, 10.0],
         loss="weighted_binary_crossentropy",
+        positive_label="lens",
         positive_weight=3.0,
         optimizer="sgd",
         decay=0.01,

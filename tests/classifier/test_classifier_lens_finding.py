@@ -133,7 +133,7 @@ def test_stretch_softening_is_learned_at_fit_and_survives_save_load(blobs, tmp_p
     np.testing.assert_allclose(clf.softening_, estimate_background_noise(X))
     assert clf.model_.get_layer(f"{scaling}_stretch") is not None
     clf.save(tmp_path / "model.keras")
-    loaded = CNNClassifier.load(tmp_path / "model.keras")
+    loaded = CNNClassifier.load(tmp_path / "model.keras", trusted=[small_conv_net])
     assert loaded.softening_ == clf.softening_
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
 
@@ -155,7 +155,7 @@ def test_augmentation_and_tta_are_saved_with_the_model(blobs, tmp_path):
         arch=small_conv_net, augmentation=augmenter, balance_ratio=0.5, tta="flips", **FAST
     ).fit(X, y)
     clf.save(tmp_path / "model.keras")
-    loaded = CNNClassifier.load(tmp_path / "model.keras")
+    loaded = CNNClassifier.load(tmp_path / "model.keras", trusted=[small_conv_net])
     assert loaded.tta == "flips" and loaded.balance_ratio == 0.5
     assert loaded.augmentation.get_params() == augmenter.get_params()
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))

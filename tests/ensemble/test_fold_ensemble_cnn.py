@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sklearn.metrics import roc_auc_score
 
-from skbia import CNNClassifier
+from skbia import CNNClassifier, FoldEnsembleClassifier
 
 
 def test_members_validate_on_their_held_out_fold(blobs, cnn_ensemble):
@@ -52,3 +53,18 @@ def test_pipeline_members_rank_average(blobs, pipeline_ensemble):
     assert np.isclose(scores.mean(), 0.5) and scores.min() > 0 and scores.max() < 1
     history = pipeline_ensemble.estimators_[0].steps[-1][1].history_
     assert "val_loss" in history
+
+
+def test_positive_label_is_the_members_and_survives_save_load(blobs, tmp_path):
+    from sklearn.exceptions import NotFittedError
+
+    X, y = blobs
+    labels = np.where(y == 1, "lens", "other")
+    member = CNNClassifier(arch="compact", filter_scale=0.25, epochs=1, verbose=0,
+                           random_state=0, positive_label="lens")
+    ensemble = FoldEnsembleClassifier(member, n_folds=2, random_state=0).fit(X, labels)
+    assert ensemble.positive_label_ == "lens"
+    ensemble.save(tmp_path / "ensemble")
+    assert FoldEnsembleClassifier.load(tmp_path / "ensemble").positive_label_ == "lens"
+    with pytest.raises(NotFittedError):
+        FoldEnsembleClassifier(member).positive_label_  # noqa: B018

@@ -32,7 +32,7 @@ LENS_FINDER_DEFAULTS: dict[str, Any] = {
 LENS_FINDER_AUGMENTATION: dict[str, Any] = {"dihedral": True, "shift": 4}
 
 
-def make_lens_finder(*, random_state: Any = None, **overrides: Any):
+def make_lens_finder(*, random_state: Any = None, positive_label: Any = None, **overrides: Any):
     """Return an unfitted :class:`~skbia.CNNClassifier` set up as the recommended lens finder.
 
     The network is the compact architecture (about 300k weights, global
@@ -48,6 +48,10 @@ def make_lens_finder(*, random_state: Any = None, **overrides: Any):
     ----------
     random_state : int, numpy.random.RandomState or None, default=None
         Seed of the network, the augmentation and the sampling.
+    positive_label : label or None, default=None
+        The lens class, given to both the classifier and its augmenter (so
+        they agree; see :func:`skbia.utils.resolve_positive_label`). None: 1
+        for 0/1 labels.
     **overrides
         Any :class:`~skbia.CNNClassifier` parameter, replacing the recipe's
         (e.g. ``image_size=64`` for larger Einstein radii, ``epochs=40``).
@@ -67,8 +71,10 @@ def make_lens_finder(*, random_state: Any = None, **overrides: Any):
 
     params: dict[str, Any] = {
         **LENS_FINDER_DEFAULTS,
-        "augmentation": ImageAugmenter(**LENS_FINDER_AUGMENTATION),
+        "augmentation": ImageAugmenter(**LENS_FINDER_AUGMENTATION,
+                                       positive_label=positive_label),
         "random_state": random_state,
+        "positive_label": positive_label,
     }
     params.update(overrides)
     return CNNClassifier(**params)

@@ -105,3 +105,14 @@ def test_focal_alpha_weights_the_positive_class():
     assert get_loss("focal", n_classes=2, focal_alpha=0.8).alpha == pytest.approx(0.8)
     assert get_loss("focal", n_classes=2, focal_alpha=0.8, positive_index=0).alpha == (
         pytest.approx(0.2))
+
+
+def test_make_lens_finder_gives_the_classifier_and_its_augmenter_one_positive_label(strings):
+    from skbia import make_lens_finder
+
+    X, labels = strings
+    finder = make_lens_finder(positive_label="lens", random_state=0, image_size=None,
+                              filter_scale=0.25, epochs=1, tta=None, verbose=0)
+    assert finder.positive_label == finder.augmentation.positive_label == "lens"
+    assert finder.fit(X, labels).positive_label_ == "lens"
+    assert make_lens_finder().augmentation.positive_label is None

@@ -24,6 +24,8 @@ _LAZY_EXPORTS: dict[str, str] = {
     "FoldEnsembleClassifier": "skbia.ensemble",
     "build_search_space": "skbia.tuning",
     "ImageAugmenter": "skbia.augmentation",
+    "LensInjector": "skbia.augmentation",
+    "inject_lenses": "skbia.datasets",
     "MetricThresholdStop": "skbia.callbacks",
     "WeightedBinaryCrossentropy": "skbia.losses",
     "make_lenses": "skbia.datasets",

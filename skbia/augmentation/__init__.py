@@ -23,6 +23,11 @@ from skbia.augmentation._image_augmenter import ImageAugmenter
 
 __all__ = ["N_DIHEDRAL_ELEMENTS", "ImageAugmenter", "OnlineAugmentationDataset", "dihedral_view"]
 
+# synthetic lenses painted into the training fold's negatives (skbia.datasets.inject_lenses)
+from skbia.augmentation._lens_injector import LensInjector  # noqa: E402
+
+__all__ += ["LensInjector"]
+
 
 def __getattr__(name: str) -> Any:
     """Import the Keras-based online dataset only when it is asked for."""

@@ -13,3 +13,9 @@ from __future__ import annotations
 from skbia.datasets._make_lenses import DEFAULT_OTHER_MIX, METADATA_FIELDS, make_lenses
 
 __all__ = ["DEFAULT_OTHER_MIX", "METADATA_FIELDS", "make_lenses"]
+
+# synthetic lenses painted into the user's own cutouts
+from skbia.datasets._hosts import select_hosts  # noqa: E402
+from skbia.datasets._injection import INJECTION_METADATA_FIELDS, inject_lenses  # noqa: E402
+
+__all__ += ["INJECTION_METADATA_FIELDS", "inject_lenses", "select_hosts"]

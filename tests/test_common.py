@@ -38,7 +38,7 @@ from sklearn.utils.estimator_checks import check_param_validation, estimator_che
 from skopt.space import Real
 
 import skbia
-from skbia.augmentation import ImageAugmenter
+from skbia.augmentation import ImageAugmenter, LensInjector
 from skbia.ensemble import FoldEnsembleClassifier
 from skbia.tuning import CNNSearchCV
 
@@ -316,7 +316,7 @@ def test_estimator_check(estimator, check):
 
 
 # Exported estimators whose checks run here, and those whose checks live with their tests.
-CHECKED_HERE = {"ImageAugmenter", "CNNSearchCV", "FoldEnsembleClassifier"}
+CHECKED_HERE = {"ImageAugmenter", "CNNSearchCV", "FoldEnsembleClassifier", "LensInjector"}
 CHECKED_ELSEWHERE = {"CNNClassifier": TESTS / "classifier" / "test_classifier_checks.py"}
 
 
@@ -328,6 +328,7 @@ def _plain_instances() -> dict[str, BaseEstimator]:
         "CNNSearchCV": _search(),
         "FoldEnsembleClassifier": FoldEnsembleClassifier(LogisticRegression(), validation=None),
         "ImageAugmenter": ImageAugmenter(),
+        "LensInjector": LensInjector(),
     }
 
 
@@ -441,3 +442,106 @@ def test_on_images_clones_repeat_and_pickles_keep_the_results(name, blobs):
         np.testing.assert_array_equal(copy.predict_proba(X), estimator.predict_proba(X))
         np.testing.assert_array_equal(copy.predict(X), estimator.predict(X))
     assert clone(estimator).get_params().keys() == estimator.get_params().keys()
+
+
+# -------------------------------------------------------------------------- LensInjector
+_INJECTION_SIDE = 16  # each table row is tiled into a 16 x 16 one-band image
+
+
+def _as_host_images(X):
+    """Tile each row of an (n, f) table into a 16 x 16 one-band image (room for a lens)."""
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):  # sparse: let the estimator reject it
+        return X
+    X = np.asarray(X)
+    if X.ndim != 2 or not 0 < X.shape[1] <= _INJECTION_SIDE**2:
+        return X
+    tiled = np.tile(X, (1, -(-(_INJECTION_SIDE**2) // X.shape[1])))[:, : _INJECTION_SIDE**2]
+    return tiled.reshape(len(X), _INJECTION_SIDE, _INJECTION_SIDE, 1)
+
+
+class _TabularInjector(LensInjector):
+    """LensInjector that reads an (n, f) table as tiled 16 x 16 images and returns a table.
+
+    The first f pixels of each image are its row, so the originals come back unchanged.
+    """
+
+    def fit(self, X, y):
+        return super().fit(_as_host_images(X), y)
+
+    def fit_resample(self, X, y):
+        n_features = np.shape(X)[1] if np.ndim(X) == 2 else None
+        X_res, y_res = super().fit_resample(_as_host_images(X), y)
+        if n_features is None:
+            return X_res, y_res
+        return X_res.reshape(len(X_res), -1)[:, :n_features], y_res
+
+    def __sklearn_tags__(self):
+        return _tabular_tags(super().__sklearn_tags__())
+
+
+def _tabular_injector(**params) -> _TabularInjector:
+    """Small sources on 16-pixel stamps, every draw accepted, one band."""
+    settings = dict(n_injected=0.5, pixel_scale=0.2, zero_point=20.0, psf_fwhm=0.4,
+                    einstein_radius=(0.6, 1.0), source_colors=[0.0], min_snr=0.0,
+                    min_magnification=0.0, min_arc_separation=0.0, random_state=0)
+    settings.update(params)
+    return _TabularInjector(**settings)
+
+
+INJECTOR_EXPECTED_FAILURES = {
+    # the same inventory as ImageAugmenter's, for the same reasons: images are not tables
+    name: reason
+    for name, reason in AUGMENTER_EXPECTED_FAILURES.items()
+    if name not in ("check_estimators_dtypes", "check_fit2d_1feature", "check_samplers_fit")
+}
+INJECTOR_EXPECTED_FAILURES.update({
+    "check_estimators_dtypes": (
+        "its labels are 1 and 2: skbia assumes the positive class only for 0/1 labels, so "
+        "the class of the injected lenses needs positive_label (the error asks for it)"
+    ),
+    "check_fit2d_1feature": (
+        "its labels are 1 and 2: skbia assumes the positive class only for 0/1 labels, so "
+        "the class of the injected lenses needs positive_label (the error asks for it)"
+    ),
+    "check_samplers_fit": (
+        "there is no sampling_strategy: the amount is n_injected, so no sampling_strategy_ "
+        "is set"
+    ),
+})
+
+
+def _injector_cases():
+    injector = _tabular_injector()
+    pairs = [
+        *estimator_checks_generator(injector, legacy=True),
+        *sampler_checks_generator(injector),
+    ]
+    yield from check_cases("LensInjector", pairs, expected_failures=INJECTOR_EXPECTED_FAILURES)
+
+
+@pytest.mark.parametrize(("estimator", "check"), list(_injector_cases()))
+def test_lens_injector_estimator_check(estimator, check):
+    check(estimator)
+
+
+def test_lens_injector_expected_failures_are_real_checks():
+    injector = _tabular_injector()
+    yielded = {
+        check_name(check)
+        for _, check in [
+            *estimator_checks_generator(injector),
+            *sampler_checks_generator(injector),
+        ]
+    }
+    assert set(INJECTOR_EXPECTED_FAILURES) <= yielded
+
+
+def test_lens_injector_on_images_clone_and_pickle_repeat(blobs):
+    """On (n, 16, 16, 3) images: a seeded clone and a pickle give the same output."""
+    X, y = blobs
+    injector = LensInjector(n_injected=5, pixel_scale=0.2, zero_point=20.0, psf_fwhm=0.4,
+                            einstein_radius=(0.6, 1.0), min_snr=0.0, random_state=0)
+    first = _output(injector, X, y)
+    assert len(first) == len(X) + 5 and np.isfinite(first).all()
+    np.testing.assert_array_equal(_output(clone(injector), X, y), first)
+    np.testing.assert_array_equal(_output(pickle.loads(pickle.dumps(injector)), X, y), first)

@@ -13,7 +13,7 @@ Areas and curves are computed with :mod:`sklearn.metrics`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
@@ -26,6 +26,72 @@ DEFAULT_FPR_LEVELS: tuple[float, ...] = (0.01, 0.05, 0.10)
 
 #: Levels reported only when the test set has enough negatives (see :func:`evaluate_scores`).
 LOW_FPR_LEVELS: tuple[float, ...] = (0.001,)
+
+
+def _check_score_inputs(y_true, y_score, pos_label) -> tuple[np.ndarray, np.ndarray]:
+    """Validate the labels and scores of a binary evaluation; return (0/1 positives, scores).
+
+    :func:`skbia.utils.check_binary_scores` plus the checks it leaves out:
+    scores must be real numbers (not strings, objects or complex numbers,
+    whose imaginary part a float conversion would drop), and the labels must
+    be class labels (no NaN, no continuous values such as scores passed in
+    the place of labels).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels.
+    y_score : array-like of shape (n_samples,)
+        Scores, higher meaning more likely positive.
+    pos_label : object
+        The label of the positive class.
+
+    Returns
+    -------
+    positive : ndarray of shape (n_samples,), int
+        1 where ``y_true == pos_label``, else 0.
+    y_score : ndarray of shape (n_samples,), float
+
+    Raises
+    ------
+    TypeError
+        If ``y_score`` holds non-numeric or complex values.
+    ValueError
+        If ``y_true`` holds NaN or continuous (non-integer float) values, or
+        as :func:`skbia.utils.check_binary_scores`: arrays not 1-d, lengths
+        that differ, non-finite scores, or only one class.
+    """
+    scores = np.asarray(y_score)
+    if scores.dtype.kind not in "biuf":
+        raise TypeError(
+            f"y_score must hold real numbers (one score per image); got dtype {scores.dtype}."
+        )
+    labels = np.asarray(y_true)
+    if labels.dtype.kind == "f" and labels.size:
+        if not np.isfinite(labels).all():
+            raise ValueError(
+                f"y_true contains {int((~np.isfinite(labels)).sum())} NaN or infinite labels."
+            )
+        if not np.all(labels == np.round(labels)):
+            raise ValueError(
+                "y_true holds non-integer numbers, not class labels (continuous values such as "
+                "scores): pass the true class of each image as y_true and the scores as y_score."
+            )
+    return check_binary_scores(labels, scores, pos_label)
+
+
+def _check_levels(name: str, levels) -> tuple[float, ...]:
+    """Return false-positive rates as a tuple of floats in [0, 1], or raise naming ``name``."""
+    if isinstance(levels, str | bytes) or not isinstance(levels, Sequence | np.ndarray):
+        raise ValueError(
+            f"{name} must be a sequence of false-positive rates in [0, 1]; got {levels!r}."
+        )
+    bad = [level for level in levels if not (is_real(level) and 0.0 <= float(level) <= 1.0)]
+    if bad:
+        raise ValueError(
+            f"{name} must hold false-positive rates in [0, 1]; got {', '.join(map(repr, bad))}."
+        )
+    return tuple(float(level) for level in levels)
 
 
 def recall_at_fpr(y_true, y_score, max_fpr: float, *, pos_label=1) -> tuple[float, float]:
@@ -51,14 +117,22 @@ def recall_at_fpr(y_true, y_score, max_fpr: float, *, pos_label=1) -> tuple[floa
         The score threshold (``score >= threshold`` is called positive) that
         reaches it; ``inf`` when no positive can be selected at that rate.
 
+    Raises
+    ------
+    TypeError
+        If ``y_score`` holds non-numeric or complex values.
+    ValueError
+        If ``max_fpr`` is not a number in [0, 1], or the labels and scores are
+        malformed (as listed for :func:`evaluate_scores`).
+
     Notes
     -----
     With ``n`` negatives, false-positive rates come in steps of ``1 / n``: on
     50 negatives, a 1% rate allows no false positive at all.
     """
-    if not 0.0 <= max_fpr <= 1.0:
-        raise ValueError(f"max_fpr must be between 0 and 1; got {max_fpr}.")
-    positive, y_score = check_binary_scores(y_true, y_score, pos_label)
+    if not (is_real(max_fpr) and 0.0 <= max_fpr <= 1.0):
+        raise ValueError(f"max_fpr must be between 0 and 1; got {max_fpr!r}.")
+    positive, y_score = _check_score_inputs(y_true, y_score, pos_label)
     fpr, tpr, thresholds = roc_curve(positive, y_score, drop_intermediate=False)
     allowed = np.flatnonzero(fpr <= max_fpr + 1e-12)
     best = allowed[np.argmax(tpr[allowed])]
@@ -151,6 +225,17 @@ def evaluate_scores(
         - with ``prevalence``: ``"prevalence"``, then one
           ``"purity_at_fpr=<level>"`` entry per reported recall level.
 
+    Raises
+    ------
+    TypeError
+        If ``y_score`` holds non-numeric or complex values.
+    ValueError
+        If the arrays are not 1-d or differ in length, a score is NaN or
+        infinite, ``y_true`` holds NaN or continuous values or lacks either
+        ``pos_label`` or another label, a level of ``fpr_levels`` or
+        ``low_fpr_levels`` is not a number in [0, 1], or ``prevalence`` is
+        not in (0, 1).
+
     Notes
     -----
     The purity at a level is ``p * TPR / (p * TPR + (1 - p) * FPR)`` with
@@ -172,7 +257,9 @@ def evaluate_scores(
     0.5
     """
     prevalence = _check_prevalence(prevalence)
-    positive, y_score = check_binary_scores(y_true, y_score, pos_label)
+    fpr_levels = _check_levels("fpr_levels", fpr_levels)
+    low_fpr_levels = _check_levels("low_fpr_levels", low_fpr_levels)
+    positive, y_score = _check_score_inputs(y_true, y_score, pos_label)
     n_negative = int(len(positive) - positive.sum())
     metrics: dict[str, float] = {
         "n_positive": float(positive.sum()),
@@ -232,7 +319,17 @@ def format_metrics(metrics: dict[str, float], title: str | None = None) -> str:
     table : str
         One metric per line, names left, values right (``nan`` where a
         metric is undefined).
+
+    Raises
+    ------
+    ValueError
+        If ``metrics`` is not a non-empty mapping.
     """
+    if not isinstance(metrics, Mapping) or not metrics:
+        raise ValueError(
+            "metrics must be a non-empty dict of metric name -> value, as returned by "
+            f"evaluate_scores; got {metrics!r}."
+        )
     rows = []
     for key, value in metrics.items():
         if key.startswith(("recall_at_fpr=", "purity_at_fpr=")):

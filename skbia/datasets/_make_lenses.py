@@ -178,8 +178,9 @@ def make_lenses(
     ------
     ValueError
         Negative or non-integer counts, no images at all, image_size below 16,
-        inverted or non-positive ranges, unknown bands, kinds or PSF, or a
-        per-band value of the wrong length.
+        inverted or non-positive ranges, ``bands`` that is not a sequence of
+        known band names, ``other_mix`` that is not a mapping of known kinds,
+        an unknown PSF, or a per-band value of the wrong length.
 
     Examples
     --------
@@ -270,6 +271,9 @@ def _check_bands(bands) -> tuple[str, ...]:
         raise ValueError(
             f"bands must be a sequence of band names such as ('g', 'r', 'i'); got the "
             f"string {bands!r}.")
+    if not isinstance(bands, Sequence | np.ndarray):
+        raise ValueError(
+            f"bands must be a sequence of band names such as ('g', 'r', 'i'); got {bands!r}.")
     bands = tuple(bands)
     if not bands:
         raise ValueError("bands must name at least one band.")
@@ -331,6 +335,10 @@ def _settings(*, image_size, pixel_scale, bands, einstein_radius, source_magnitu
 
 
 def _check_mix(other_mix) -> dict[str, float]:
+    if other_mix is not None and not isinstance(other_mix, Mapping):
+        raise ValueError(
+            "other_mix must be a mapping of kind -> proportion such as {'elliptical': 0.6, "
+            f"'disk': 0.4}}; got {other_mix!r}.")
     mix = dict(DEFAULT_OTHER_MIX if other_mix is None else other_mix)
     unknown = [kind for kind in mix if kind not in NEGATIVE_KINDS]
     if unknown:

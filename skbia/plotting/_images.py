@@ -86,6 +86,17 @@ def plot_images(
     figure : matplotlib.figure.Figure or SubFigure
         The figure drawn into.
 
+    Raises
+    ------
+    TypeError
+        If ``images`` holds non-numeric or complex values.
+    ValueError
+        If ``images`` is not one stack of same-shaped images with no empty
+        dimension, ``labels`` does not hold one label per image, a band index
+        is out of range, ``vmin`` or ``vmax`` is not one finite number or one
+        per shown band, ``vmin`` is not below ``vmax``, or ``scaling``,
+        ``ncols``, ``origin`` or ``panel_size`` is invalid.
+
     Examples
     --------
     >>> import numpy as np
@@ -111,8 +122,16 @@ def plot_images(
         raise ValueError(f"ncols must be a positive integer; got {ncols!r}.")
     if origin not in ("lower", "upper"):
         raise ValueError(f'origin must be "lower" or "upper"; got {origin!r}.')
+    from skbia.utils import is_real
+
+    if not is_real(panel_size) or not 0 < float(panel_size) < float("inf"):
+        raise ValueError(f"panel_size must be a positive number of inches; got {panel_size!r}.")
     lower = _limit("vmin", vmin, len(shown))
     upper = _limit("vmax", vmax, len(shown))
+    if lower is not None and upper is not None and not np.all(lower < upper):
+        raise ValueError(
+            f"vmin must be below vmax for every shown band; got vmin={vmin!r}, vmax={vmax!r}."
+        )
 
     ncols = min(int(ncols), len(stack))
     nrows = -(-len(stack) // ncols)
@@ -142,7 +161,13 @@ def plot_images(
 
 def _as_stack(images) -> np.ndarray:
     """Images as a float (n, H, W, C) array; a 2-d array is one image."""
-    stack = np.asarray(images)
+    try:
+        stack = np.asarray(images)
+    except ValueError:  # a ragged list (numpy refuses inhomogeneous shapes)
+        raise ValueError(
+            "images must be one array of same-shaped images, (n, H, W), (n, H, W, C) or "
+            "(H, W); got a sequence of differently shaped images."
+        ) from None
     if stack.dtype == object or stack.dtype.kind not in "biuf":
         raise TypeError(f"images must hold real numeric pixel values; got dtype {stack.dtype}.")
     if stack.ndim == 2:
@@ -181,10 +206,13 @@ def _limit(name: str, value, n_bands: int) -> np.ndarray | None:
     """Return a user limit as one value per shown band, or None."""
     if value is None:
         return None
-    limit = np.asarray(value, dtype=float)
-    if limit.ndim == 0:
+    try:
+        limit = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        limit = None  # not numbers
+    if limit is not None and limit.ndim == 0:
         limit = np.full(n_bands, float(limit))
-    if limit.shape != (n_bands,) or not np.isfinite(limit).all():
+    if limit is None or limit.shape != (n_bands,) or not np.isfinite(limit).all():
         raise ValueError(
             f"{name} must be one finite number or one per shown band ({n_bands}); got {value!r}."
         )

@@ -37,8 +37,15 @@ def _history_dict(history: Any) -> dict[str, list[float]]:
             "history must be a fitted classifier (with history_), a Keras History or a "
             "non-empty dict mapping metric names to per-epoch values."
         )
-    return {str(key): list(np.ravel(np.asarray(value, dtype=float))) for key, value in
-            history.items()}
+    values = {}
+    for key, value in history.items():
+        try:
+            values[str(key)] = list(np.ravel(np.asarray(value, dtype=float)))
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"history[{key!r}] must be a sequence of numbers, one per epoch; got {value!r}."
+            ) from None
+    return values
 
 
 def plot_history(
@@ -65,8 +72,20 @@ def plot_history(
     -------
     fig : matplotlib.figure.Figure
         One axes per metric, x = epoch (starting at 1), with a legend.
+
+    Raises
+    ------
+    ValueError
+        If ``history`` is neither a fitted classifier, a Keras History nor a
+        non-empty dict of per-epoch numbers, or ``metrics`` is not a sequence
+        of metric names that ``history`` records.
     """
     values = _history_dict(history)
+    if isinstance(metrics, str | bytes):
+        raise ValueError(
+            f"metrics must be a sequence of metric names, e.g. [{metrics!r}]; got the string "
+            f"{metrics!r}."
+        )
     if metrics is None:
         metrics = [key for key in values if not key.startswith("val_")
                    and key not in ("learning_rate", "lr")]
@@ -133,12 +152,22 @@ def plot_roc_pr(
     -------
     fig : matplotlib.figure.Figure
         Two axes: ROC (false-positive rate vs recall) and precision-recall.
+
+    Raises
+    ------
+    TypeError
+        If ``y_score`` holds non-numeric or complex values.
+    ValueError
+        If the labels and scores are malformed (as listed for
+        :func:`skbia.evaluation.evaluate_scores`) or a level of
+        ``fpr_levels`` is not a number in [0, 1].
     """
     from sklearn.metrics import PrecisionRecallDisplay, RocCurveDisplay
 
-    from skbia.utils import check_binary_scores
+    from skbia.evaluation import _check_levels, _check_score_inputs
 
-    positive, y_score = check_binary_scores(y_true, y_score, pos_label)
+    fpr_levels = _check_levels("fpr_levels", fpr_levels)
+    positive, y_score = _check_score_inputs(y_true, y_score, pos_label)
     fig = Figure(figsize=(10, 4.4), layout="constrained")
     roc_ax, pr_ax = fig.subplots(1, 2)
     RocCurveDisplay.from_predictions(positive, y_score, name=name, ax=roc_ax,
@@ -195,6 +224,16 @@ def penultimate_features(estimator: Any, X, *, batch_size: int = 64) -> np.ndarr
     -------
     features : ndarray of shape (n_images, n_features)
         The inputs of the output layer, flattened per image.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` holds non-numeric or complex values.
+    ValueError
+        If ``estimator`` is not fitted or its model has no ``"output"``
+        layer, or ``X`` is not a stack of images of the size and band count
+        the model takes (or holds NaN or infinite pixels and the classifier
+        has no ``fill_value``).
     """
     import keras
 
@@ -206,7 +245,20 @@ def penultimate_features(estimator: Any, X, *, batch_size: int = 64) -> np.ndarr
         output_layer = model.get_layer("output")
     except ValueError as error:
         raise ValueError("The classifier's Keras model has no layer named 'output'.") from error
-    images = check_images(X, fill_value=getattr(classifier, "fill_value", None))
+    expected = tuple(model.inputs[0].shape[1:])  # (height, width, bands); None: any
+    images = check_images(
+        X,
+        fill_value=getattr(classifier, "fill_value", None),
+        n_channels=expected[-1] if len(expected) == 3 else None,
+    )
+    if len(expected) == 3 and any(
+        size is not None and size != actual
+        for size, actual in zip(expected[:2], images.shape[1:3], strict=True)
+    ):
+        raise ValueError(
+            f"X holds {images.shape[1]}x{images.shape[2]} pixel images but the classifier's "
+            f"model takes {expected[0]}x{expected[1]} images; give images of the training size."
+        )
     sub_model = keras.Model(model.inputs, output_layer.input)
     features = sub_model.predict(images, batch_size=batch_size, verbose=0)
     return np.asarray(features, dtype=float).reshape(len(images), -1)
@@ -246,11 +298,22 @@ def plot_tsne(
     -------
     fig : matplotlib.figure.Figure
         One axes, one colour per class, with a legend.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` holds non-numeric or complex values.
+    ValueError
+        As :func:`penultimate_features`, or if ``y`` does not hold one label
+        per image, there are fewer than 4 images, or ``perplexity`` is not
+        positive and below the number of images.
     """
     from sklearn.manifold import TSNE
 
     labels = np.asarray(y)
     features = penultimate_features(estimator, X)
+    if labels.ndim != 1:
+        raise ValueError(f"y must be 1-d (one label per image); got shape {labels.shape}.")
     if len(labels) != len(features):
         raise ValueError(
             f"X and y have inconsistent lengths: {len(features)} images but {len(labels)} labels."

@@ -20,6 +20,8 @@ from joblib import parallel_config
 from joblib._parallel_backends import LokyBackend
 from joblib.parallel import get_active_backend
 
+from skbia.utils import is_integer
+
 TF_THREAD_VARS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
@@ -45,9 +47,15 @@ def tensorflow_thread_env(n_threads: int = 1) -> dict[str, str]:
     env : dict of str to str
         Variable name -> value, to put into the workers' environment before
         they import TensorFlow.
+
+    Raises
+    ------
+    ValueError
+        If ``n_threads`` is not an integer >= 1 (booleans, floats and strings
+        included).
     """
-    if int(n_threads) < 1:
-        raise ValueError(f"n_threads must be >= 1; got {n_threads!r}.")
+    if not is_integer(n_threads) or n_threads < 1:
+        raise ValueError(f"n_threads must be an integer >= 1; got {n_threads!r}.")
     names = [*TF_THREAD_VARS, "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]
     return {name: str(int(n_threads)) for name in names}
 

@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
@@ -28,6 +27,7 @@ from skbia.tuning._search_params import (
     _atomic_dump,
     check_before_fit,
     check_refit_metric,
+    load_saved,
     single_space,
 )
 from skbia.tuning._search_results import (
@@ -225,8 +225,23 @@ class CNNSearchCV(BayesSearchCV):
         -------
         self : CNNSearchCV
             The fitted search.
+
+        Raises
+        ------
+        TypeError
+            If ``X`` holds non-numeric or complex pixel values (estimators
+            ending in a :class:`~skbia.CNNClassifier`; checked before any trial).
+        ValueError
+            For invalid parameters; for a ``CNNClassifier`` estimator, images
+            that are not a 3-d or 4-d stack or are smaller than its fixed
+            ``image_size``, NaN or infinite pixels (unless the classifier has
+            a ``fill_value``), or labels that are not one class label per image
+            with at least two classes, all before any trial; a ``resume_from``
+            file that cannot be read; or a search whose every trial failed.
+        FileNotFoundError
+            If ``resume_from`` names a file that does not exist.
         """
-        history = check_before_fit(self, resume_from)  # sets n_resumed_
+        history = check_before_fit(self, resume_from, X, y)  # sets n_resumed_
         self._history = history
         self._events: list[tuple[str, Any]] = []
         self._latest_results: dict[str, Any] = {}
@@ -455,8 +470,18 @@ class CNNSearchCV(BayesSearchCV):
         -------
         search : CNNSearchCV
             The fitted search; ``search.best_estimator_`` predicts at once.
+
+        Raises
+        ------
+        FileNotFoundError
+            If the file does not exist.
+        IsADirectoryError
+            If ``path`` is a folder.
+        ValueError
+            If the file is empty, truncated, not a joblib file, or does not
+            hold a CNNSearchCV.
         """
-        obj = joblib.load(path)
+        obj = load_saved(path, "saved CNNSearchCV")
         if not isinstance(obj, cls):
             raise ValueError(
                 f"{os.fspath(path)!r} does not hold a saved {cls.__name__} "

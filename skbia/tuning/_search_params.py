@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
 from numbers import Integral
@@ -34,12 +35,13 @@ PARAMETER_CONSTRAINTS: dict = {
 }
 
 
-def check_before_fit(search, resume_from: Any) -> dict[str, Any] | None:
+def check_before_fit(search, resume_from: Any, X=None, y=None) -> dict[str, Any] | None:
     """Run the checks of ``fit`` before any trial; set ``n_resumed_``; return the old trials."""
     if not get_config()["skip_parameter_validation"]:
         search._validate_params()
     space = search._single_space()
     check_params(search)
+    check_image_data(search, X, y)
     history = load_history(resume_from, sorted(space))
     search.n_resumed_ = len(history["x_iters"]) if history else 0
     if search.n_resumed_ >= search.n_iter:
@@ -70,6 +72,100 @@ def check_params(search) -> None:
             clone(search.estimator).set_params(**clone(trial_params, safe=False))
         except ValueError as error:
             raise ValueError(f"trial_params cannot be set on the estimator: {error}") from None
+
+
+def _skbia_steps(estimator: Any) -> tuple[Any, bool]:
+    """Return the final CNNClassifier (or None) and whether an ImageAugmenter comes before it.
+
+    Found without importing Keras: an estimator can only be a CNNClassifier
+    when :mod:`skbia.classifier` has been imported.
+    """
+    steps = [estimator]
+    while hasattr(steps[-1], "steps"):
+        steps = [*steps[:-1], *(step for _, step in steps[-1].steps)]
+    classifier_module = sys.modules.get("skbia.classifier")
+    final = steps[-1]
+    if classifier_module is None or not isinstance(final, classifier_module.CNNClassifier):
+        return None, False
+    from skbia.augmentation import ImageAugmenter
+
+    return final, any(isinstance(step, ImageAugmenter) for step in steps[:-1])
+
+
+def check_image_data(search, X, y) -> None:
+    """Check the images and labels once, before any trial, when the search tunes a CNNClassifier.
+
+    Malformed data would make every fold of every trial fail the same way
+    inside the classifier, and the search would report it only after all
+    ``n_iter`` trials, as a traceback. The checks are those of the
+    classifier's ``fit`` (:func:`skbia.utils.check_images` and
+    :func:`skbia.utils.check_labels`); NaN pixels are accepted when the
+    classifier (without an ImageAugmenter before it) has a ``fill_value`` or
+    the search sets one; the crop is checked unless the search sets
+    ``image_size``. Other estimators are left to their own checks.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` holds non-numeric or complex values.
+    ValueError
+        If ``X`` is not a stack of images (or they are smaller than the
+        classifier's ``image_size``), ``y`` does not hold one class
+        label per image (continuous, NaN, 2-d or of another length), or
+        ``y`` has a single class.
+    """
+    classifier, augmented = _skbia_steps(search.estimator)
+    if classifier is None or X is None:
+        return
+    from sklearn.utils.multiclass import type_of_target
+
+    from skbia.utils import check_images, check_labels
+
+    searched = [*search._single_space(), *(search.trial_params or {})]
+    fill_value = None if augmented else classifier.fill_value
+    if not augmented and any(key.endswith("fill_value") for key in searched):
+        fill_value = 0.0  # set by the trials: only the shape and dtype can be checked here
+    crop = None if any(key.endswith("image_size") for key in searched) else classifier.image_size
+    images = check_images(X, fill_value=fill_value, min_size=crop)
+    if y is None:
+        return
+    labels = check_labels(y, len(images), min_classes=2)
+    if type_of_target(labels) == "continuous":
+        raise ValueError(
+            "y holds non-integer numbers, not class labels (y looks continuous); "
+            "CNNSearchCV tunes a classifier: pass one class label per image."
+        )
+
+
+def load_saved(path: Any, what: str) -> Any:
+    """Return the object in a joblib file written by skbia, or raise a clear error.
+
+    Such files are pickles: only load files you trust.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    IsADirectoryError
+        If ``path`` is a folder.
+    ValueError
+        If the file is empty, truncated or not a joblib file.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No {what} at {os.fspath(path)!r}.")
+    if path.is_dir():
+        raise IsADirectoryError(f"{os.fspath(path)!r} is a folder, not a {what} file.")
+    try:
+        return joblib.load(path)
+    except MemoryError:
+        raise
+    except Exception as error:  # unpickling fails with errors of many types
+        detail = f"{type(error).__name__}: {error}".rstrip(": ")
+        raise ValueError(
+            f"Cannot read {os.fspath(path)!r} as a {what}: the file is empty, truncated or not "
+            f"written by CNNSearchCV ({detail})."
+        ) from error
 
 
 def check_refit_metric(search, scores) -> None:
@@ -116,9 +212,7 @@ def load_history(source: Any, space_keys: list[str]) -> dict[str, Any] | None:
     if source is None:
         return None
     if isinstance(source, (str, os.PathLike)):
-        if not Path(source).exists():
-            raise FileNotFoundError(f"No saved search or checkpoint at {os.fspath(source)!r}.")
-        source = joblib.load(source)
+        source = load_saved(source, "saved search or checkpoint")
     if isinstance(source, CNNSearchCV):
         if not hasattr(source, "cv_results_"):
             raise ValueError("resume_from is a CNNSearchCV that was never fitted.")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import math
 import numbers
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from skopt.space import Categorical, Dimension, Integer, Real
+
+from skbia.utils import is_integer, is_real
 
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam")
 LOSSES = ("binary_crossentropy", "weighted_binary_crossentropy", "focal")
@@ -38,6 +41,8 @@ def _check_range(name: str, bounds: Any, *, low: float, integer: bool) -> tuple:
     ):
         raise ValueError(f"{name} must be a (min, max) pair of numbers; got {bounds!r}.")
     lo, hi = bounds
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"{name} must be a (min, max) pair of finite numbers; got {bounds!r}.")
     if integer and not all(float(b).is_integer() for b in bounds):
         raise ValueError(f"{name} must hold integers; got {bounds!r}.")
     if lo < low:
@@ -53,6 +58,10 @@ def _integer(name: str, bounds: Any, low: int = 0) -> Dimension:
 
 
 def _choices(name: str, values: Sequence[Any]) -> Categorical:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise ValueError(
+            f"{name} must be a list of choices, e.g. [{values!r}]; got {values!r}."
+        )
     values = list(values)
     if not values:
         raise ValueError(f"{name} must list at least one value.")
@@ -195,8 +204,10 @@ def build_search_space(
     Raises
     ------
     ValueError
-        Inverted or out-of-range bounds, empty choice lists, ``max_pixel``
-        without ``n_bands``.
+        Bounds that are not a pair of finite numbers, inverted or out of
+        range; choice lists that are empty or a single string instead of a
+        list; ``max_pixel`` without a non-negative integer ``n_bands``; a
+        ``blend_max`` that is not a finite number >= 0.
 
     Examples
     --------
@@ -227,7 +238,7 @@ def build_search_space(
             space[c + "image_size"] = _integer("image_size", image_size, low=1)
         if max_pixel is not None:
             lo, hi = _check_range("max_pixel", max_pixel, low=-float("inf"), integer=False)
-            if n_bands is None or not isinstance(n_bands, numbers.Integral) or n_bands < 0:
+            if not is_integer(n_bands) or n_bands < 0:
                 raise ValueError(
                     "n_bands (a number >= 1, or 0 for one max_pixel shared by all bands) is "
                     f"needed to tune max_pixel; got n_bands={n_bands!r}."
@@ -279,6 +290,8 @@ def _augmentation_space(
     max_num_masks: int | None,
 ) -> dict[str, Dimension]:
     """Dimensions of the augmenter (pyBIA's ``opt_aug``)."""
+    if not is_real(blend_max) or not math.isfinite(blend_max):
+        raise ValueError(f"blend_max must be a finite number >= 0; got {blend_max!r}.")
     space: dict[str, Dimension] = {a + "n_copies": _integer("n_copies", n_copies, low=0)}
     if n_copies_other is not None:
         space[a + "n_copies_other"] = _integer("n_copies_other", n_copies_other, low=0)

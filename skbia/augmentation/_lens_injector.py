@@ -41,6 +41,14 @@ PHYSICS_PARAMETERS = (
 )
 
 
+def _class_labels(y, n_images: int) -> np.ndarray:
+    """:func:`check_class_labels`, with messages that name this sampler."""
+    try:
+        return check_class_labels(y, n_images)
+    except ValueError as error:
+        raise ValueError(str(error).replace("ImageAugmenter", "LensInjector")) from None
+
+
 class LensInjector(BaseSampler):
     """Add synthetic lenses painted into the negatives of the data, labelled positive.
 
@@ -301,7 +309,7 @@ oversample, n_jobs
         """Validate parameters, then data; set the positive class and the candidate hosts."""
         self._validate_params()
         images = check_images(X)
-        labels = check_class_labels(y, len(images))
+        labels = _class_labels(y, len(images))
         classes, counts = np.unique(labels, return_counts=True)
         positive = resolve_positive_label(
             classes, self.positive_label, counts=counts,

@@ -1,4 +1,7 @@
-"""Search spaces for an ImageAugmenter + CNNClassifier pipeline, from pyBIA's switches."""
+"""Search spaces for an ImageAugmenter + CNNClassifier pipeline, from pyBIA's switches.
+
+``inject=True`` adds the dimensions of a LensInjector step in front of them.
+"""
 
 from __future__ import annotations
 
@@ -121,6 +124,11 @@ def build_search_space(
     max_num_masks: int | None = None,
     poolings: Sequence[str] = POOLINGS,
     regularizers: Sequence[str] = REGULARIZERS,
+    inject: bool = False,
+    injector: str = "lensinjector",
+    injected_einstein_radius: tuple[float, float] = (0.8, 3.0),
+    injected_source_magnitude: tuple[float, float] = (20.5, 24.0),
+    n_injected: tuple[int, int] | None = None,
 ) -> dict[str, Dimension]:
     """Build the search space of an ImageAugmenter + CNNClassifier pipeline.
 
@@ -195,6 +203,28 @@ def build_search_space(
         Pooling choices (``tune_model``).
     regularizers : sequence of str, default=("batch_norm", "local_response")
         Block regularizer choices (``tune_model``).
+    inject : bool, default=False
+        Also tune the :class:`~skbia.augmentation.LensInjector` step: the
+        range of Einstein radii and of source magnitudes it draws from (and
+        with ``n_injected`` how many lenses it paints). A range ``(lo, hi)``
+        is tuned as two dimensions, ``<injector>__<param>[0]`` in
+        ``[lo, mid]`` and ``<injector>__<param>[1]`` in ``[mid, hi]``
+        (``mid`` the midpoint), so the pair is never inverted;
+        :class:`~skbia.tuning.CNNSearchCV` packs them into the ``(min, max)``
+        list the injector takes.
+    injector : str, default="lensinjector"
+        Step name of the :class:`~skbia.augmentation.LensInjector`
+        (``make_pipeline`` names it ``"lensinjector"``).
+    injected_einstein_radius : (float, float), default=(0.8, 3.0)
+        Einstein radii (arcsec) between which the injector's
+        ``einstein_radius`` range is tuned (``inject``).
+    injected_source_magnitude : (float, float), default=(20.5, 24.0)
+        Unlensed source magnitudes between which the injector's
+        ``source_magnitude`` range is tuned (``inject``): the bright end in
+        the brighter half, the faint end in the fainter half.
+    n_injected : (int, int) or None, default=None
+        Range of the number of injected lenses (``inject``); None leaves the
+        injector's own value.
 
     Returns
     -------
@@ -207,7 +237,8 @@ def build_search_space(
         Bounds that are not a pair of finite numbers, inverted or out of
         range; choice lists that are empty or a single string instead of a
         list; ``max_pixel`` without a non-negative integer ``n_bands``; a
-        ``blend_max`` that is not a finite number >= 0.
+        ``blend_max`` that is not a finite number >= 0; a non-positive
+        ``injected_einstein_radius``.
 
     Examples
     --------
@@ -262,6 +293,16 @@ def build_search_space(
                 )
             )
 
+    if inject:
+        space.update(
+            _injection_space(
+                f"{injector}__",
+                einstein_radius=injected_einstein_radius,
+                source_magnitude=injected_source_magnitude,
+                n_injected=n_injected,
+            )
+        )
+
     if tune_model:
         knobs = _layer_knobs(arch)
         layer_poolings = sorted(name for name in knobs if _LAYER_POOLING.match(name))
@@ -308,4 +349,34 @@ def _augmentation_space(
         space[a + "mask_size"] = _integer("max_mask_size", (1, max_mask_size), low=1)
     if max_num_masks is not None:
         space[a + "num_masks"] = _integer("max_num_masks", (1, max_num_masks), low=1)
+    return space
+
+
+def _split_range(key: str, name: str, bounds: Any, low: float) -> dict[str, Dimension]:
+    """Tune a (min, max) range as ``key[0]`` in [lo, mid] and ``key[1]`` in [mid, hi]."""
+    lo, hi = _check_range(name, bounds, low=low, integer=False)
+    if lo == hi:
+        return {f"{key}[0]": Categorical([lo]), f"{key}[1]": Categorical([hi])}
+    mid = (lo + hi) / 2.0
+    return {f"{key}[0]": Real(lo, mid), f"{key}[1]": Real(mid, hi)}
+
+
+def _injection_space(
+    i: str,
+    *,
+    einstein_radius: tuple[float, float],
+    source_magnitude: tuple[float, float],
+    n_injected: tuple[int, int] | None,
+) -> dict[str, Dimension]:
+    """Dimensions of the lens injector: Einstein radius and source magnitude ranges."""
+    radius = _split_range(i + "einstein_radius", "injected_einstein_radius", einstein_radius,
+                          low=0.0)
+    if _check_range("injected_einstein_radius", einstein_radius, low=0, integer=False)[0] <= 0:
+        raise ValueError(
+            f"injected_einstein_radius must be positive (arcsec); got {einstein_radius!r}."
+        )
+    space = {**radius, **_split_range(i + "source_magnitude", "injected_source_magnitude",
+                                      source_magnitude, low=-float("inf"))}
+    if n_injected is not None:
+        space[i + "n_injected"] = _integer("n_injected", n_injected, low=0)
     return space

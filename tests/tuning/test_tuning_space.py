@@ -184,3 +184,34 @@ def test_space_is_an_editable_plain_dict():
 def test_bad_arguments_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         build_search_space(**kwargs)
+
+
+def test_injection_switch_tunes_the_injector_ranges_without_inverting_them():
+    from skbia.tuning._search_results import pack_band_params
+
+    assert not any(key.startswith("lensinjector") for key in build_search_space())
+    space = build_search_space(inject=True, injected_einstein_radius=(1.0, 3.0),
+                               injected_source_magnitude=(21.0, 24.0), n_injected=(50, 200))
+    assert set(space) - LEARNING_KEYS == {
+        "lensinjector__einstein_radius[0]",
+        "lensinjector__einstein_radius[1]",
+        "lensinjector__source_magnitude[0]",
+        "lensinjector__source_magnitude[1]",
+        "lensinjector__n_injected",
+    }
+    low, high = space["lensinjector__einstein_radius[0]"], space["lensinjector__einstein_radius[1]"]
+    assert (low.low, low.high, high.low, high.high) == (1.0, 2.0, 2.0, 3.0)
+    bright = space["lensinjector__source_magnitude[0]"]
+    assert (bright.low, bright.high) == (21.0, 22.5)
+    count = space["lensinjector__n_injected"]
+    assert isinstance(count, Integer) and (count.low, count.high) == (50, 200)
+    # CNNSearchCV packs a point into the (min, max) pair the injector takes
+    packed = pack_band_params({"lensinjector__einstein_radius[0]": 1.5,
+                               "lensinjector__einstein_radius[1]": 2.5})
+    assert packed == {"lensinjector__einstein_radius": [1.5, 2.5]}
+    named = build_search_space(inject=True, injector="inj", injected_einstein_radius=(2.0, 2.0))
+    assert named["inj__einstein_radius[0]"] == Categorical([2.0])
+    with pytest.raises(ValueError, match="injected_einstein_radius must be positive"):
+        build_search_space(inject=True, injected_einstein_radius=(0.0, 2.0))
+    with pytest.raises(ValueError, match="injected_source_magnitude is inverted"):
+        build_search_space(inject=True, injected_source_magnitude=(24.0, 21.0))

@@ -268,13 +268,10 @@ def inject_lenses(
     workers = _n_workers(n_jobs, n)
     root = seed_sequence(random_state)
 
-    light = central_light(array)
-    if centers is None:
-        centers = light["center"]
     border = max(1, min(_NOISE_BORDER, min(height, width) // 4))
 
     out = np.empty((n, height, width, n_bands), dtype=np.float32)
-    context = _Context(array, out, settings, centers, light["angle"], border, root)
+    context = _Context(array, out, settings, centers, border, root)
     if workers == 1:
         results = [context.inject(index) for index in range(n)]
     else:
@@ -340,8 +337,7 @@ class _Context:
     hosts: np.ndarray
     out: np.ndarray  # (n, H, W, C) float32, written host by host
     settings: InjectionSettings
-    centers: np.ndarray
-    angles: np.ndarray
+    centers: np.ndarray | None  # (n, 2) given by the user, or None: the light centroid
     border: int
     root: np.random.SeedSequence
 
@@ -353,8 +349,9 @@ class _Context:
         settings = self.settings
         host = self.hosts[index]
         noise = estimate_background_noise(host[None], border=self.border)
+        light = central_light(host[None])
         rows_pad, cols_pad = settings.padded_shape
-        row, col = self.centers[index]
+        row, col = light["center"][0] if self.centers is None else self.centers[index]
         x0 = (col + settings.margin - (cols_pad - 1) / 2.0) * settings.pixel_scale
         y0 = (row + settings.margin - (rows_pad - 1) / 2.0) * settings.pixel_scale
         seed = np.random.SeedSequence(self.root.entropy, spawn_key=(*self.root.spawn_key, index))
@@ -362,7 +359,7 @@ class _Context:
         for attempt in range(settings.max_attempts):
             attempt_seed = child_seed(seed, attempt)
             rng = np.random.default_rng(child_seed(attempt_seed, 0))
-            d = draw(rng, settings, x0, y0, float(self.angles[index]))
+            d = draw(rng, settings, x0, y0, float(light["angle"][0]))
             if d.lens.theta_e < settings.min_einstein_radius:
                 rejections["arc_separation"] += 1
                 continue

@@ -48,7 +48,7 @@ def central_light(images: np.ndarray) -> dict[str, np.ndarray]:
     reach = math.ceil(2 * radius) + 1
     r0, c0 = max(0, (height - 1) // 2 - reach), max(0, (width - 1) // 2 - reach)
     crop = images[:, r0:min(height, (height - 1) // 2 + reach + 2),
-                  c0:min(width, (width - 1) // 2 + reach + 2)]
+                  c0:min(width, (width - 1) // 2 + reach + 2)].astype(np.float64)
     rows = np.arange(r0, r0 + crop.shape[1], dtype=float)[:, None]
     cols = np.arange(c0, c0 + crop.shape[2], dtype=float)[None, :]
     weights = np.clip(crop.sum(axis=3), 0.0, None)

@@ -182,7 +182,9 @@ def inject_lenses(
         get up to 8).
     n_jobs : int or None, default=None
         Threads injecting hosts in parallel (None: 1; -1: all cores). The
-        result does not depend on it.
+        result does not depend on it. The gain is modest (about 10% with 2
+        threads for 100-pixel hosts: much of the per-host work is small NumPy
+        calls that hold the GIL); one thread makes about 250-300 images/s.
     random_state : int, numpy Generator, RandomState or None, default=None
         Seed. Each host has its own stream (its position in ``hosts``), so
         an injection does not depend on the other hosts.
@@ -347,7 +349,7 @@ class _Context:
     def inject(self, index: int) -> _Result:
         """Draw until the quality cut passes (or ``max_attempts``), then add the source."""
         settings = self.settings
-        host = self.hosts[index]
+        host = self.hosts[index].astype(np.float64)  # a copy: the input is never written
         noise = estimate_background_noise(host[None], border=self.border)
         light = central_light(host[None])
         rows_pad, cols_pad = settings.padded_shape

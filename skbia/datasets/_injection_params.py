@@ -75,7 +75,7 @@ class InjectionSettings:
 
 
 def check_hosts(hosts) -> np.ndarray:
-    """Return ``hosts`` as a float64 ``(n, H, W, C)`` copy, or raise naming the problem.
+    """Return ``hosts`` as an ``(n, H, W, C)`` array of real numbers, or raise naming the problem.
 
     Parameters
     ----------
@@ -84,8 +84,9 @@ def check_hosts(hosts) -> np.ndarray:
 
     Returns
     -------
-    hosts : ndarray of shape (n, H, W, C), float64
-        A new array (the caller's is never written to).
+    hosts : ndarray of shape (n, H, W, C)
+        ``numpy.asarray(hosts)``: read only, never written to (each host is
+        copied to float64 when it is used).
 
     Raises
     ------
@@ -112,7 +113,7 @@ def check_hosts(hosts) -> np.ndarray:
         raise ValueError(
             f"hosts has non-finite pixels (NaN or inf) in {len(bad)} image(s), at indices "
             f"{bad[:10].tolist()}{' ...' if len(bad) > 10 else ''}; clean or drop them first.")
-    return array.astype(np.float64)  # always a copy
+    return array
 
 
 def check_centers(center, n_images: int, shape: tuple[int, int]) -> np.ndarray | None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import pickle
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,12 @@ import numpy as np
 from skbia.cli._config import check_config, load_config, parse_assignment
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fts.gz")
+
+# most distinct labels a --labels file may hold: more means it is not a file of class labels
+MAX_CLASSES = 10
+
+# most bands an axis may hold for check_axis_order to take it for a band axis
+MAX_BANDS = 16
 
 # command-line flag -> CNNClassifier parameter
 _CLASSIFIER_FLAGS = {
@@ -41,10 +49,24 @@ def load_images(path: str | Path, *, hdu: Any = None, channels_first: bool = Fal
     Returns
     -------
     images : ndarray
-        As stored; validation and conversion happen in the estimators.
+        As stored (channels moved last with ``channels_first``); pixel
+        validation and conversion happen in the estimators.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    IsADirectoryError
+        If the path is a folder.
+    ValueError
+        If the file cannot be read (unknown suffix, unreadable or truncated),
+        or does not hold a numeric 3-d or 4-d stack of images, or its axes
+        look swapped (see :func:`check_axis_order`).
     """
     path = Path(path)
     name = path.name.lower()
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not an image file (.npy or FITS).")
     if not path.is_file():
         raise FileNotFoundError(f"Image file not found: {path}")
     if name.endswith(FITS_SUFFIXES):
@@ -52,15 +74,18 @@ def load_images(path: str | Path, *, hdu: Any = None, channels_first: bool = Fal
 
         if isinstance(hdu, str) and hdu.isdigit():
             hdu = int(hdu)
-        return read_fits_cube(path, hdu=hdu, channels_first=channels_first)
-    if hdu is not None:
-        raise ValueError(f"--hdu only applies to FITS files, not to {path}.")
-    if not name.endswith(".npy"):
-        raise ValueError(
-            f"Cannot read {path}: images must be a .npy file or a FITS file "
-            f"({', '.join(FITS_SUFFIXES)})."
-        )
-    images = np.load(path, allow_pickle=False)
+        images = read_fits_cube(path, hdu=hdu)
+    else:
+        if hdu is not None:
+            raise ValueError(f"--hdu only applies to FITS files, not to {path}.")
+        if not name.endswith(".npy"):
+            raise ValueError(
+                f"Cannot read {path}: images must be a .npy file or a FITS file "
+                f"({', '.join(FITS_SUFFIXES)})."
+            )
+        images = load_npy(path, what="image file")
+    _check_image_stack(images, path)
+    check_axis_order(images.shape, path, channels_first=channels_first)
     if channels_first:
         if images.ndim != 4:
             raise ValueError(
@@ -68,6 +93,203 @@ def load_images(path: str | Path, *, hdu: Any = None, channels_first: bool = Fal
             )
         images = np.moveaxis(images, 1, -1)
     return images
+
+
+def load_npy(path: Path, *, what: str) -> np.ndarray:
+    """Read one array from a ``.npy`` file, never unpickling.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    what : str
+        What the file is (``"image file"``, ``"label file"``), for error messages.
+
+    Returns
+    -------
+    array : ndarray
+
+    Raises
+    ------
+    ValueError
+        If the file is not a readable ``.npy`` array: truncated, corrupt, an
+        ``.npz`` archive, or an array of Python objects (which would need
+        unpickling, never done here).
+    """
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (ValueError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as error:
+        raise ValueError(f"Cannot read the {what} {path}: {_npy_problem(error)}") from error
+    if isinstance(array, np.lib.npyio.NpzFile):
+        keys = list(array.files)
+        array.close()
+        raise ValueError(
+            f"The {what} {path} is an .npz archive ({len(keys)} arrays: {', '.join(keys[:5])}), "
+            "not a .npy array; save the one array with numpy.save."
+        )
+    return array
+
+
+def _npy_problem(error: BaseException) -> str:
+    """Describe why ``np.load`` failed, without numpy's advice to allow pickles."""
+    text = str(error)
+    if "Object arrays" in text:
+        return ("it holds Python objects, which are never unpickled here; save a numeric "
+                "(or, for labels, string) array.")
+    if "pickled" in text or isinstance(error, pickle.UnpicklingError):
+        return "not a .npy file (no .npy header; it would need unpickling, never done here)."
+    if isinstance(error, EOFError) or "EOF" in text:
+        return "the file is empty or truncated (it ends before the .npy header does)."
+    if "Failed to read all data" in text or "not fully written" in text:
+        return f"the file is truncated ({text})."
+    return f"unreadable or truncated .npy file ({text})."
+
+
+def _check_image_stack(images: np.ndarray, path: Path) -> None:
+    """Check that an array read from ``path`` is a non-empty numeric 3-d or 4-d stack."""
+    if images.ndim not in (3, 4):
+        hint = " (a label file? give it to --labels)" if images.ndim == 1 else ""
+        raise ValueError(
+            f"{path} holds an array of shape {images.shape}{hint}; a stack of images must be "
+            "3-d (n_images, height, width) or 4-d (n_images, height, width, bands)."
+        )
+    if images.dtype.kind not in "biuf":
+        raise ValueError(f"{path} holds {images.dtype} values, not pixel numbers.")
+    if len(images) == 0:
+        raise ValueError(f"{path} holds no images (shape {images.shape}).")
+
+
+def check_axis_order(shape: tuple[int, ...], path: str | Path, *, channels_first: bool) -> None:
+    """Refuse a 4-d stack whose band axis is evidently in the other place.
+
+    With ``(n, a, b, c)`` read channels-last, ``a`` and ``b`` are the image's
+    height and width and ``c`` its bands. The array looks channels-first when
+    its second axis is small (at most :data:`MAX_BANDS`) and smaller than its
+    last, while the last is either larger than ``MAX_BANDS`` or equal to the
+    third (square images): e.g. ``(n, 3, 64, 64)``, which read channels-last
+    would be 3x64-pixel images with 64 bands. The mirror image of that test,
+    with ``channels_first``, finds channels-last arrays such as
+    ``(n, 64, 64, 3)``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The array's shape as stored.
+    path : str or Path
+        The file, for the error message.
+    channels_first : bool
+        Whether ``--channels-first`` was given.
+
+    Raises
+    ------
+    ValueError
+        If the axis order looks wrong for the given ``channels_first``.
+    """
+    if len(shape) != 4:
+        return
+    _, a, b, c = shape
+    if not channels_first and _looks_like_bands_then_pixels(a, b, c):
+        raise ValueError(
+            f"{path} holds shape {shape}, which read as (n_images, height, width, bands) gives "
+            f"{a}x{b}-pixel images with {c} bands; it looks like (n_images, bands, height, "
+            f"width): pass --channels-first."
+        )
+    if channels_first and _looks_like_bands_then_pixels(c, b, a):
+        raise ValueError(
+            f"{path} holds shape {shape}, which read with --channels-first gives {b}x{c}-pixel "
+            f"images with {a} bands; it looks like (n_images, height, width, bands) already: "
+            "leave out --channels-first."
+        )
+
+
+def _looks_like_bands_then_pixels(first: int, middle: int, last: int) -> bool:
+    """Whether ``first`` looks like a band count and ``last`` like a pixel size."""
+    return first < last and first <= MAX_BANDS and (last > MAX_BANDS or middle == last)
+
+
+def load_labels(path: str | Path, n_images: int, images_path: str | Path) -> np.ndarray:
+    """Read the ``--labels`` file and check it holds class labels for the images.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npy`` file.
+    n_images : int
+        Number of images the labels go with.
+    images_path : str or Path
+        The images' file, for error messages.
+
+    Returns
+    -------
+    y : ndarray of shape (n_images,)
+        The labels as stored.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    ValueError
+        If it cannot be read, or is not 1-d, or its length differs from
+        ``n_images``, or it holds NaN, non-integer numbers, fewer than 2 or
+        more than :data:`MAX_CLASSES` distinct labels.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"--labels: {path} is a folder, not a .npy label file.")
+    if not path.is_file():
+        raise FileNotFoundError(f"Label file not found: {path}")
+    if not path.name.lower().endswith(".npy"):
+        raise ValueError(f"--labels: {path} must be a .npy file holding a 1-d array.")
+    y = load_npy(path, what="label file")
+    check_labels(y, n_images, path, images_path)
+    return y
+
+
+def check_labels(y: np.ndarray, n_images: int, path: str | Path,
+                 images_path: str | Path) -> None:
+    """Check that ``y`` (read from ``path``) holds one class label per image.
+
+    Parameters
+    ----------
+    y : ndarray
+        The labels as read.
+    n_images : int
+        Number of images.
+    path, images_path : str or Path
+        The label and image files, for error messages.
+
+    Raises
+    ------
+    ValueError
+        See :func:`load_labels`.
+    """
+    flag = f"--labels {path}"
+    if y.ndim != 1:
+        hint = (" (an image file? give it to --images)" if y.ndim >= 3
+                else " (a column: save it 1-d, e.g. numpy.save(path, y.ravel()))"
+                if y.ndim == 2 and y.shape[1] == 1 else "")
+        raise ValueError(f"{flag}: labels must be a 1-d array, one label per image; got shape "
+                         f"{y.shape}{hint}.")
+    if len(y) != n_images:
+        raise ValueError(f"{flag} holds {len(y)} labels but {images_path} holds {n_images} "
+                         "images; there must be one label per image.")
+    if y.dtype.kind not in "biufUS":
+        raise ValueError(f"{flag}: labels must be integers, booleans or strings; got {y.dtype}.")
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all():
+            raise ValueError(f"{flag} holds {int((~np.isfinite(y)).sum())} NaN or infinite "
+                             "labels.")
+        fractional = y[y != np.round(y)]
+        if fractional.size:
+            raise ValueError(f"{flag} holds non-integer numbers (e.g. {fractional[0]:g}), not "
+                             "class labels: is it the right file?")
+    classes = np.unique(y)
+    if len(classes) > MAX_CLASSES:
+        raise ValueError(f"{flag} holds {len(classes)} distinct labels; the command line takes "
+                         f"at most {MAX_CLASSES} classes: is it the right file?")
+    if len(classes) < 2:
+        raise ValueError(f"{flag} holds only the label {classes.tolist()[0]!r}; training needs "
+                         "at least two classes.")
 
 
 def load_training_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +305,7 @@ def load_training_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray
     -------
     X, y : ndarray, ndarray
         The images (positives first) and labels (1 positive, 0 negative, or
-        the labels file as given).
+        the labels file as given, checked by :func:`check_labels`).
     """
     by_class = args.positives is not None or args.negatives is not None
     together = args.images is not None or args.labels is not None
@@ -108,11 +330,39 @@ def load_training_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray
             "No training data: give --positives and --negatives, or --images and --labels."
         )
     X = load_images(args.images, **options)
-    labels_path = Path(args.labels)
-    if not labels_path.is_file():
-        raise FileNotFoundError(f"Label file not found: {labels_path}")
-    y = np.load(labels_path, allow_pickle=False)
+    y = load_labels(args.labels, len(X), args.images)
     return X, y
+
+
+def check_crop(image_size: Any, shape: tuple[int, ...], source: str) -> None:
+    """Check that a centre crop fits in images of ``shape``, before any training.
+
+    Parameters
+    ----------
+    image_size : int, (int, int) or None
+        The crop (None: no crop). Malformed values are left to the
+        classifier's own parameter check.
+    shape : tuple of int
+        The images' shape, ``(n, height, width[, bands])``.
+    source : str
+        Where the crop was set, for the error message.
+
+    Raises
+    ------
+    ValueError
+        If the crop is larger than the images.
+    """
+    if image_size is None or len(shape) < 3:
+        return
+    sizes = np.ravel(image_size).tolist()
+    if len(sizes) == 1:
+        sizes *= 2
+    if len(sizes) != 2 or not all(isinstance(v, (int, float)) for v in sizes):
+        return
+    height, width = shape[1:3]
+    if sizes[0] > height or sizes[1] > width:
+        raise ValueError(f"{source}={image_size!r} is larger than the {height}x{width}-pixel "
+                         "images: the centre crop cannot be larger than the image.")
 
 
 def gather_config(

@@ -19,13 +19,82 @@ never goes unnoticed.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 FIT_SECTIONS = ("classifier", "augmenter", "online_augmentation")
 TUNE_SECTIONS = ("classifier", "augmenter", "online_augmentation", "space", "search")
+
+# a plain scalar in scientific notation: YAML 1.1 (PyYAML) only reads 1.0e+3 as a float,
+# not 1e3, 1e-3 or 1.0e3, which it keeps as strings
+_SCIENTIFIC = re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+$")
+
+
+@functools.cache
+def _loader() -> type:
+    """Return PyYAML's safe loader, extended to read ``1e3``-style numbers as floats.
+
+    Only unquoted scalars are affected (``'1e3'`` stays a string); nothing is
+    evaluated.
+    """
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        """``yaml.SafeLoader`` that also resolves ``1e3``, ``1e-3``, ``1.5E3`` as floats."""
+
+    _Loader.add_implicit_resolver("tag:yaml.org,2002:float", _SCIENTIFIC, list("-+0123456789."))
+    return _Loader
+
+
+def read_yaml(text: str) -> Any:
+    """Parse YAML text safely, reading scientific notation such as ``1e3`` as numbers.
+
+    Parameters
+    ----------
+    text : str
+        The YAML document.
+
+    Returns
+    -------
+    content : object
+        Mappings, lists, strings, numbers, booleans and None only.
+
+    Raises
+    ------
+    yaml.YAMLError
+        If the text is not valid YAML.
+    """
+    import yaml
+
+    return yaml.load(text, Loader=_loader())  # a SafeLoader subclass: no Python objects
+
+
+def yaml_problem(error: Exception) -> str:
+    """Describe a PyYAML error in one line: the problem and where it is.
+
+    PyYAML's own message runs over several lines, with the offending line
+    quoted and a caret under it.
+
+    Parameters
+    ----------
+    error : yaml.YAMLError
+        The parse or construction error.
+
+    Returns
+    -------
+    text : str
+        E.g. ``"expected ',' or ']', but got '<stream end>' (line 2, column 1)"``.
+    """
+    problem = getattr(error, "problem", None)
+    if not problem:
+        return " ".join(str(error).split())
+    mark = getattr(error, "problem_mark", None)
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return " ".join(f"{problem}{where}".split())
 
 
 def load_config(path: str | Path, sections: Iterable[str] = FIT_SECTIONS) -> dict[str, dict]:
@@ -47,22 +116,34 @@ def load_config(path: str | Path, sections: Iterable[str] = FIT_SECTIONS) -> dic
     ------
     FileNotFoundError
         If the file does not exist.
+    IsADirectoryError
+        If the path is a folder.
     ValueError
-        If the file cannot be parsed, has an unknown extension, or its
-        content is not a mapping of known sections to mappings.
+        If the file is not UTF-8 text, cannot be parsed, has an unknown
+        extension, or its content is not a mapping of known sections to
+        mappings; the message is one line naming the file.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"--config: {path} is a folder, not a configuration file.")
     if not path.is_file():
         raise FileNotFoundError(f"Configuration file not found: {path}")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"Cannot read the configuration file {path}: it is not UTF-8 text "
+                         f"(byte {error.start} is {error.object[error.start:error.start + 1]!r})."
+                         ) from error
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         import yaml
 
         try:
-            content = yaml.safe_load(text)
+            content = read_yaml(text)
         except yaml.YAMLError as error:
-            raise ValueError(f"Cannot parse the YAML file {path}: {error}") from error
+            raise ValueError(
+                f"Cannot parse the YAML file {path}: {yaml_problem(error)}"
+            ) from error
     elif suffix == ".json":
         try:
             content = json.loads(text)
@@ -121,6 +202,9 @@ def check_config(
 def parse_assignment(text: str, default_section: str = "classifier") -> tuple[str, str, Any]:
     """Parse a ``--set`` value ``[section.]name=value``; the value is read as YAML.
 
+    As in configuration files, ``1e3``-style numbers are floats (see
+    :func:`read_yaml`); quote a value to keep it a string.
+
     Parameters
     ----------
     text : str
@@ -142,7 +226,7 @@ def parse_assignment(text: str, default_section: str = "classifier") -> tuple[st
     if not dot:
         section = default_section
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = read_yaml(raw) if raw.strip() else None
     except yaml.YAMLError as error:
-        raise ValueError(f"Cannot read the value in {text!r}: {error}") from error
+        raise ValueError(f"Cannot read the value in {text!r}: {yaml_problem(error)}") from error
     return section, name, value

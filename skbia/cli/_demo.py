@@ -20,6 +20,12 @@ from pathlib import Path
 import numpy as np
 
 from skbia.cli._common import Timer
+from skbia.cli._outputs import check_output_folder
+
+# what skbia demo writes into its output folder
+DEMO_OUTPUTS = ("model.keras", "metrics.txt", "metrics.json", "sample_images.png",
+                "augmented_lenses.png", "training_history.png", "top_false_positives.png",
+                "roc_pr_curves.png", "tsne.png")
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,9 @@ def run_demo(args: argparse.Namespace) -> int:
     if epochs < 1:
         raise ValueError(f"--epochs must be at least 1; got {epochs}.")
     seed = args.random_state
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
+    output = check_output_folder(args.output, flag="--output", writes=DEMO_OUTPUTS,
+                                 overwrite=args.overwrite)
+    output.mkdir(exist_ok=True)
 
     import matplotlib
 
@@ -83,12 +90,14 @@ def run_demo(args: argparse.Namespace) -> int:
                                      image_size=settings.simulated_size, random_state=seed + 1)
     print(f"  training {int(y.sum())} lenses + {int((y == 0).sum())} others, "
           f"test {int(y_test.sum())} + {int((y_test == 0).sum())}")
-    _save(plot_images(_examples(X, y, 8), ["lens"] * 8 + ["other"] * 8,
-                      title="Simulated training images (top: lenses, bottom: others)", ncols=8),
-          output / "sample_images.png")
-
     classifier = _make_classifier(settings, epochs, seed, verbose=0 if args.quiet else 2)
-    _save(_augmentation_figure(classifier.augmentation, X, y), output / "augmented_lenses.png")
+    with Timer("plotting sample images and augmented views of two lenses"):
+        _save(plot_images(_examples(X, y, 8), ["lens"] * 8 + ["other"] * 8,
+                          title="Simulated training images (top: lenses, bottom: others)",
+                          ncols=8),
+              output / "sample_images.png")
+        _save(_augmentation_figure(classifier.augmentation, X, y),
+              output / "augmented_lenses.png")
     n_lenses = max(int(y.sum()), round(classifier.balance_ratio * int((y == 0).sum())))
     print(f"  online augmentation: every epoch serves {n_lenses} freshly transformed lenses "
           f"+ {int((y == 0).sum())} others (the test set is not augmented)")
@@ -98,7 +107,8 @@ def run_demo(args: argparse.Namespace) -> int:
         classifier.fit(X, y)
     classifier.set_params(verbose=0)  # no progress bars when scoring
 
-    scores = classifier.predict_proba(X_test)[:, 1]
+    with Timer(f"scoring the {len(y_test)} test images"):
+        scores = classifier.predict_proba(X_test)[:, 1]
     metrics = evaluate_scores(y_test, scores, prevalence=1e-3)
     table = format_metrics(metrics, title="Test set (separate simulation, not augmented)")
     print(table)
@@ -107,23 +117,39 @@ def run_demo(args: argparse.Namespace) -> int:
 
     model_path = output / "model.keras"
     classifier.save(model_path)
-    _save(plot_history(classifier, title="Training history (fresh augmentation every epoch)"),
-          output / "training_history.png")
-    _save(_ranking_figure(X_test, y_test, scores), output / "top_false_positives.png")
-    _save(plot_roc_pr(y_test, scores, name="CNNClassifier",
-                      title=f"Test set: {int(y_test.sum())} lenses, "
-                            f"{int((y_test == 0).sum())} others"),
-          output / "roc_pr_curves.png")
+    with Timer("plotting the training history, test-set rankings and ROC/PR curves"):
+        _save(plot_history(classifier, title="Training history (fresh augmentation every epoch)"),
+              output / "training_history.png")
+        _save(_ranking_figure(X_test, y_test, scores), output / "top_false_positives.png")
+        _save(plot_roc_pr(y_test, scores, name="CNNClassifier",
+                          title=f"Test set: {int(y_test.sum())} lenses, "
+                                f"{int((y_test == 0).sum())} others"),
+              output / "roc_pr_curves.png")
     n_tsne = min(settings.tsne_images, len(y_test))
-    _save(plot_tsne(classifier, X_test[:n_tsne], y_test[:n_tsne],
-                    class_names={1: "lens", 0: "other"}, random_state=seed,
-                    title="t-SNE of the test set's penultimate-layer features"),
-          output / "tsne.png")
+    with (Timer(f"t-SNE map of {n_tsne} test images' penultimate-layer features"),
+          _one_openmp_thread()):
+        _save(plot_tsne(classifier, X_test[:n_tsne], y_test[:n_tsne],
+                        class_names={1: "lens", 0: "other"}, random_state=seed,
+                        title="t-SNE of the test set's penultimate-layer features"),
+              output / "tsne.png")
     print(f"model, metrics and plots saved in {output}/:")
     for path in sorted(output.iterdir()):
         print(f"  {path.name}")
     print(f"score new images with: skbia predict {model_path} images.npy -o scores.csv")
     return 0
+
+
+def _one_openmp_thread():
+    """Limit OpenMP (scikit-learn's t-SNE) to one thread while the block runs.
+
+    After TensorFlow has run, OpenMP threads that spin while waiting fight its
+    threads for the cores: t-SNE of 40 images took 4 to 26 s in some runs on
+    a busy 2-core machine instead of 0.25 s. ``skbia`` sets ``OMP_WAIT_POLICY=PASSIVE`` for the
+    same reason, but that only works before OpenMP starts; this works anyway.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def _make_classifier(settings: DemoSettings, epochs: int, seed: int, verbose: int):

@@ -11,18 +11,20 @@ import numpy as np
 from skbia.cli._common import (
     Timer,
     build_estimator,
+    check_crop,
     final_classifier,
     gather_config,
     load_training_data,
 )
 from skbia.cli._config import FIT_SECTIONS
+from skbia.cli._outputs import PLOT_SUFFIXES, check_output_file, check_parent
 
 
 def run_fit(args: argparse.Namespace) -> int:
     """Run ``skbia fit`` (see ``skbia fit --help``).
 
-    Every argument and the output path are checked before the data are read
-    and before any training.
+    Every argument and the output paths (model and history plots) are
+    checked before the data are read, and the data before any training.
 
     Parameters
     ----------
@@ -38,13 +40,15 @@ def run_fit(args: argparse.Namespace) -> int:
     _check_arguments(args)
     output = check_output(args.output, ensemble=args.ensemble is not None,
                           overwrite=args.overwrite)
+    plots = _check_history_plots(args)
     X, y = load_training_data(args)
+    check_crop(config["classifier"].get("image_size"), X.shape, "classifier.image_size")
     estimator = build_estimator(config, verbose=0 if args.quiet else 2)
     labels, counts = _class_counts(y)
     print(f"training data: {len(y)} images of shape {tuple(X.shape[1:])}; "
           + ", ".join(f"class {c}: {n}" for c, n in zip(labels, counts, strict=True)))
     if args.ensemble is not None:
-        return _fit_ensemble(args, config, estimator, X, y, output)
+        return _fit_ensemble(args, config, estimator, X, y, output, plots)
     classifier = final_classifier(estimator)
     if args.validation_fraction > 0:
         from sklearn.model_selection import train_test_split
@@ -59,8 +63,8 @@ def run_fit(args: argparse.Namespace) -> int:
         estimator.fit(X, y)
     classifier.save(output)
     print(f"model saved to {output}")
-    if args.history_plot:
-        _save_history(classifier, args.history_plot)
+    for plot in plots:
+        _save_history(classifier, plot)
     return 0
 
 
@@ -77,13 +81,30 @@ def _check_arguments(args: argparse.Namespace) -> None:
                 "--validation-fraction does not apply to --ensemble: each member is validated "
                 "on its own held-out fold."
             )
-    if args.history_plot:
-        _check_parent(Path(args.history_plot), "the history plot")
 
 
-def _check_parent(path: Path, what: str) -> None:
-    if path.parent and not path.parent.exists():
-        raise FileNotFoundError(f"Folder for {what} does not exist: {path.parent}")
+def history_plot_paths(path: str | Path | None, n_members: int | None) -> list[Path]:
+    """Return the files ``--history-plot`` names: itself, or one per ensemble member.
+
+    Parameters
+    ----------
+    path : str, Path or None
+        The ``--history-plot`` argument.
+    n_members : int or None
+        ``--ensemble``: ``NAME.png`` becomes ``NAME_member1.png``, ...
+
+    Returns
+    -------
+    paths : list of Path
+        Empty without ``--history-plot``.
+    """
+    if path is None:
+        return []
+    plot = Path(path)
+    if n_members is None:
+        return [plot]
+    return [plot.with_name(f"{plot.stem}_member{k}{plot.suffix}")
+            for k in range(1, n_members + 1)]
 
 
 def check_output(path: str | Path, *, ensemble: bool, overwrite: bool) -> Path:
@@ -96,7 +117,8 @@ def check_output(path: str | Path, *, ensemble: bool, overwrite: bool) -> Path:
     ensemble : bool
         Whether an ensemble (a folder) is saved instead of one ``.keras`` file.
     overwrite : bool
-        Whether a saved ensemble already in the folder may be replaced.
+        Whether an existing model file, or a saved ensemble in the folder, may
+        be replaced.
 
     Returns
     -------
@@ -109,26 +131,45 @@ def check_output(path: str | Path, *, ensemble: bool, overwrite: bool) -> Path:
     FileNotFoundError
         If the parent folder does not exist.
     FileExistsError
-        If the path cannot be written (a folder where a file goes, a file or a
-        non-empty folder where an ensemble goes).
+        If the path cannot be written (an existing model without
+        ``overwrite``, a file or a non-empty folder where an ensemble goes).
+    IsADirectoryError
+        If a folder is where the model file goes.
     """
     output = Path(path)
-    _check_parent(output, "the model")
     if ensemble:
+        check_parent(output, "--output")
         from skbia.ensemble import FoldEnsembleClassifier
 
-        return FoldEnsembleClassifier.check_save_path(output, overwrite=overwrite)
+        try:
+            return FoldEnsembleClassifier.check_save_path(output, overwrite=overwrite)
+        except FileExistsError as error:
+            if overwrite or "already holds a saved ensemble" not in str(error):
+                raise
+            raise FileExistsError(f"--output: the folder {str(output)!r} already holds a saved "
+                                  "ensemble; pass --overwrite to replace it.") from None
+    if output.is_dir():
+        raise IsADirectoryError(f"--output: {str(output)!r} is a folder; give a .keras file name "
+                                "(a folder is for --ensemble K).")
     if output.suffix != ".keras":
         raise ValueError(
-            f"The model file must end in '.keras'; got {str(output)!r} (with --ensemble K the "
-            "output is a folder)."
+            f"--output: the model file must end in '.keras'; got {str(output)!r} (with "
+            "--ensemble K the output is a folder)."
         )
-    if output.is_dir():
-        raise FileExistsError(f"{str(output)!r} is a folder; give a .keras file name.")
-    return output
+    return check_output_file(output, flag="--output", suffixes=(".keras",),
+                             overwrite=overwrite, ignore_case=False)
 
 
-def _fit_ensemble(args, config, estimator, X, y, output: Path) -> int:
+def _check_history_plots(args: argparse.Namespace) -> list[Path]:
+    """Check every file ``--history-plot`` will write (suffix, folder, overwrite policy)."""
+    paths = history_plot_paths(args.history_plot, args.ensemble)
+    for plot in paths:
+        check_output_file(plot, flag="--history-plot", suffixes=PLOT_SUFFIXES,
+                          overwrite=args.overwrite)
+    return paths
+
+
+def _fit_ensemble(args, config, estimator, X, y, output: Path, plots: list[Path]) -> int:
     from skbia.ensemble import FoldEnsembleClassifier
 
     ensemble = FoldEnsembleClassifier(
@@ -143,11 +184,8 @@ def _fit_ensemble(args, config, estimator, X, y, output: Path) -> int:
     print(_oof_summary(ensemble, y))
     ensemble.save(output, overwrite=args.overwrite)
     print(f"ensemble of {args.ensemble} members saved to {output}")
-    if args.history_plot:
-        plot = Path(args.history_plot)
-        for number, member in enumerate(ensemble.estimators_, start=1):
-            _save_history(final_classifier(member),
-                          plot.with_name(f"{plot.stem}_member{number}{plot.suffix}"))
+    for member, plot in zip(ensemble.estimators_, plots, strict=False):
+        _save_history(final_classifier(member), plot)
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +45,9 @@ def read_fits_cube(
     FileNotFoundError
         If ``path`` does not exist.
     ValueError
-        If no HDU holds data, or the data do not have the expected number of
-        dimensions.
+        If the file is not a readable FITS file or is truncated, no HDU holds
+        data, or the data do not have the expected number of dimensions; the
+        message names the file.
     """
     try:
         from astropy.io import fits
@@ -53,20 +56,20 @@ def read_fits_cube(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"FITS file not found: {path}")
-    with fits.open(path, memmap=False) as hdul:
-        if hdu is None:
-            with_data = [h for h in hdul if h.data is not None]
-            if not with_data:
-                raise ValueError(f"{path} has no HDU with data.")
-            data = with_data[0].data
-        else:
-            try:
-                data = hdul[hdu].data
-            except (KeyError, IndexError) as error:
-                raise ValueError(f"{path} has no HDU {hdu!r} ({len(hdul)} HDUs).") from error
-            if data is None:
-                raise ValueError(f"HDU {hdu!r} of {path} has no data.")
-        data = np.array(data)  # detach from the file
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # astropy warns of truncation, then fails or reads less
+        try:
+            data = _read_data(fits, path, hdu)
+        except _NamedError:
+            raise
+        except (OSError, EOFError, ValueError, TypeError, zlib.error) as error:
+            raise ValueError(f"Cannot read the FITS file {path}: unreadable or truncated "
+                             f"({_first_line(error)}{_truncation(caught)}).") from error
+    truncated = _truncation(caught)
+    if truncated:
+        raise ValueError(f"The FITS file {path} is truncated ({truncated.lstrip('; ')}).")
+    for warning in caught:  # the others, as astropy gave them
+        warnings.warn(warning.message, warning.category, stacklevel=2)
     if channels_first:
         if data.ndim != 4:
             raise ValueError(
@@ -80,3 +83,39 @@ def read_fits_cube(
             f"(n_images, height, width) or 4-d (n_images, height, width, channels)."
         )
     return data
+
+
+class _NamedError(ValueError):
+    """An error of :func:`_read_data` whose message already names the file and the HDU."""
+
+
+def _read_data(fits, path: Path, hdu: int | str | None) -> np.ndarray:
+    """Return a copy of the data of ``hdu`` (or of the first HDU holding data)."""
+    with fits.open(path, memmap=False) as hdul:
+        if hdu is None:
+            with_data = [h for h in hdul if h.data is not None]
+            if not with_data:
+                raise _NamedError(f"{path} has no HDU with data.")
+            data = with_data[0].data
+        else:
+            try:
+                data = hdul[hdu].data
+            except (KeyError, IndexError) as error:
+                raise _NamedError(f"{path} has no HDU {hdu!r} ({len(hdul)} HDUs).") from error
+            if data is None:
+                raise _NamedError(f"HDU {hdu!r} of {path} has no data.")
+        return np.array(data)  # detach from the file
+
+
+def _truncation(caught: list) -> str:
+    """Return ``"; <astropy's truncation warning>"``, or ``""`` if it gave none."""
+    for warning in caught:
+        if "truncated" in str(warning.message):
+            return f"; {warning.message}"
+    return ""
+
+
+def _first_line(error: BaseException) -> str:
+    """Return the first line of an error message (astropy's run over several)."""
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__

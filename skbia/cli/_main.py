@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import pickle
 import sys
 from collections.abc import Sequence
 
 from skbia import __version__
+from skbia.cli._outputs import OVERWRITE_HELP
 
 # subcommand -> (module, function) that runs it; imported only when chosen
 _HANDLERS = {
@@ -33,7 +35,8 @@ Train convolutional neural networks on small, imbalanced multi-band image sets.
   skbia tune --config search.yaml --positives P.npy --negatives N.npy -o search/
 
 Run 'skbia <command> --help' for the options of each command. Expected errors print one
-line; --debug shows the full traceback instead."""
+line; --debug shows the full traceback instead. Output paths are checked before any work,
+and existing outputs are replaced only with --overwrite."""
 
 
 def _add_debug_argument(parser: argparse.ArgumentParser, *, default: object) -> None:
@@ -50,7 +53,10 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--negatives", metavar="FILE",
                        help="images of the negative class (.npy or FITS), labelled 0")
     group.add_argument("--images", "-X", metavar="FILE", help="all images (.npy or FITS)")
-    group.add_argument("--labels", "-y", metavar="FILE", help="their labels (.npy, 1-d)")
+    group.add_argument("--labels", "-y", metavar="FILE",
+                       help="their class labels: a 1-d .npy array of integers, booleans, "
+                            "strings or whole-number floats, one per image, 2 to 10 distinct "
+                            "values")
     _add_image_arguments(group)
 
 
@@ -91,7 +97,8 @@ def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--set", dest="assignments", action="append", default=[],
                        metavar="[SECTION.]NAME=VALUE",
                        help="any parameter, e.g. --set filter_scale=0.25 "
-                            "--set augmenter.n_copies=10 (value read as YAML; repeatable)")
+                            "--set augmenter.n_copies=10 (value read as YAML, where 1e-3 is a "
+                            "number and '1e-3' a string; repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -117,7 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "separate simulated test set, and save the model and plots.",
     )
     demo.add_argument("--output", "-o", default="skbia-demo-output", metavar="DIR",
-                      help="folder for the model, metrics and plots (default: %(default)s)")
+                      help="folder for the model, metrics and plots, created if missing (its "
+                           "parent must exist); files of an earlier run in it are an error "
+                           "unless --overwrite (default: %(default)s)")
+    demo.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     demo.add_argument("--fast", "--quick", action="store_true",
                       help="tiny images, few objects and one epoch: a smoke test, not a result")
     demo.add_argument("--epochs", type=int, default=None, help="training epochs")
@@ -135,8 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="hold out this stratified fraction of the images (before any "
                           "augmentation) as validation data for val_ metrics (default: 0)")
     fit.add_argument("--output", "-o", required=True, metavar="PATH",
-                     help="where to save the fitted model: a .keras file (replaced if it "
-                          "exists), or with --ensemble a new or empty folder")
+                     help="where to save the fitted model: a .keras file in an existing "
+                          "folder, or with --ensemble a new or empty folder (or one holding a "
+                          "saved ensemble, with --overwrite)")
     fit.add_argument("--ensemble", type=int, metavar="K",
                      help="train K members, one per stratified fold of the images, each "
                           "validated on its held-out fold, and save them to the --output "
@@ -145,11 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="how the members' predictions are combined: mean probability or "
                           "mean rank score (default: %(default)s)")
     fit.add_argument("--overwrite", action="store_true",
-                     help="with --ensemble: replace a saved ensemble already in the --output "
-                          "folder")
+                     help="replace an existing --output model file (or a saved ensemble in "
+                          "the --output folder) and --history-plot files; without it, an "
+                          "existing output is an error before any work")
     fit.add_argument("--history-plot", metavar="PNG",
-                     help="also save the training curves to this PNG file (with --ensemble, "
-                          "one file per member: NAME_member1.png, ...)")
+                     help="also save the training curves to this image file (.png, .pdf, "
+                          ".svg, ...; with --ensemble, one file per member: NAME_member1.png, "
+                          "...)")
     fit.add_argument("--quiet", "-q", action="store_true", help="no per-epoch progress")
 
     predict = commands.add_parser(
@@ -162,19 +175,27 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("model", help="the saved model: a .keras file or an ensemble folder")
     predict.add_argument("images", help="images to score (.npy, .fits, .fit, .fts, .fits.gz)")
     predict.add_argument("--output", "-o", default="scores.csv", metavar="CSV",
-                         help="CSV file to write (default: %(default)s)")
+                         help="CSV file to write, in an existing folder; an existing file is "
+                              "an error unless --overwrite (default: %(default)s)")
+    predict.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     _add_image_arguments(predict)
     predict.add_argument("--fill-value", type=float, default=None,
                          help="replace NaN/inf pixels by this value (default: such pixels "
                               "are an error naming the images)")
     predict.add_argument("--batch-size", type=int, default=64,
-                         help="images per forward pass (default: %(default)s)")
+                         help="images scored at a time, a positive integer; bounds the memory "
+                              "used (default: %(default)s)")
 
     tune = commands.add_parser(
         "tune", help="Bayesian search of augmentation and network parameters",
         description="Run a CNNSearchCV (Bayesian search across cross-validation folds) "
                     "described by a configuration file, then save the search, the refitted "
-                    "best model, a summary table and a convergence plot.",
+                    "best model, a summary table and a convergence plot. The search space is "
+                    "checked against the images before the first trial. The saved search "
+                    "(search.joblib) and its checkpoint (checkpoint.joblib) are pickle files: "
+                    "as scikit-learn says of pickled models, loading one can run arbitrary "
+                    "code, so load them (CNNSearchCV.load, fit(resume_from=...)) only if they "
+                    "come from a source you trust.",
     )
     _add_data_arguments(tune)
     tune.add_argument("--config", "-c", required=True, metavar="FILE",
@@ -187,7 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
                       metavar="SECTION.NAME=VALUE",
                       help="override one configuration entry (value read as YAML)")
     tune.add_argument("--output", "-o", required=True, metavar="DIR",
-                      help="folder for the search, the best model and the reports")
+                      help="folder for the search, the best model and the reports, created if "
+                           "missing (its parent must exist); files of an earlier search in it "
+                           "are an error unless --overwrite. search.joblib and "
+                           "checkpoint.joblib are pickles: load them only if you trust where "
+                           "they come from")
+    tune.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     tune.add_argument("--quiet", "-q", action="store_true", help="no per-trial progress")
     for command in (demo, fit, predict, tune):
         # SUPPRESS: a subcommand without --debug keeps the value given before the subcommand
@@ -213,6 +239,7 @@ def _import_keras_quietly() -> None:
                 os.dup2(devnull.fileno(), 2)
         try:
             import keras  # noqa: F401
+            import scikeras.wrappers  # noqa: F401  (imports TensorFlow on every backend)
         except ImportError:
             pass  # reported by the subcommand that needs it
     finally:
@@ -242,17 +269,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # hide TensorFlow's C++ log lines
+    # idle OpenMP threads (scikit-learn's t-SNE, ...) sleep instead of spinning, so they do
+    # not starve TensorFlow's threads on few cores; only effective before OpenMP starts
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if not args.debug:
         _import_keras_quietly()
     module_name, function_name = _HANDLERS[args.command]
     handler = getattr(importlib.import_module(module_name), function_name)
     try:
         return int(handler(args) or 0)
-    except (OSError, ValueError, TypeError, ImportError, FloatingPointError) as error:
+    except (OSError, ValueError, TypeError, ImportError, FloatingPointError, EOFError,
+            pickle.UnpicklingError) as error:
         if args.debug:
             raise
-        print(f"skbia {args.command}: error: {error}", file=sys.stderr)
+        print(f"skbia {args.command}: error: {one_line(error)}", file=sys.stderr)
         return 1
+
+
+def one_line(error: BaseException) -> str:
+    """Return an error message as one line.
+
+    A message over several lines (e.g. a search whose trials all failed,
+    quoting the first failure's traceback) keeps its first and last lines,
+    which say what failed and why.
+
+    Parameters
+    ----------
+    error : BaseException
+        The error to report.
+
+    Returns
+    -------
+    text : str
+        The message, without line breaks.
+    """
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    if len(lines) == 1:
+        return lines[0]
+    return f"{lines[0]} ... {lines[-1]} (--debug shows the whole message)"
 
 
 if __name__ == "__main__":  # pragma: no cover

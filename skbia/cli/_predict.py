@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 from pathlib import Path
 
 import numpy as np
 
 from skbia.cli._common import Timer, load_images
+from skbia.cli._outputs import check_output_file
 
 
 def run_predict(args: argparse.Namespace) -> int:
     """Run ``skbia predict`` (see ``skbia predict --help``).
+
+    The options, the output file and the inputs are checked before the model
+    is loaded; the CSV is written only once every image has a finite score.
 
     Parameters
     ----------
@@ -24,29 +29,121 @@ def run_predict(args: argparse.Namespace) -> int:
     status : int
         0 on success.
     """
+    batch_size = check_batch_size(args.batch_size)
+    output = check_output_file(args.output, flag="--output", suffixes=(".csv",),
+                               overwrite=args.overwrite)
     model_path = Path(args.model)
     if not model_path.exists():
         raise FileNotFoundError(f"Model not found: {model_path}")
     images = load_images(args.images, hdu=args.hdu, channels_first=args.channels_first)
-    if args.fill_value is not None:
-        from skbia.utils import check_images
+    if args.fill_value is None:
+        check_finite_pixels(images, args.images)
+    from skbia.utils import check_images
 
-        images = check_images(images, fill_value=args.fill_value)
+    # checked whole, not chunk by chunk, so that errors name images by their index in the file
+    images = check_images(images, name=str(args.images), fill_value=args.fill_value)
     model = load_model(model_path)
-    ranked = getattr(model, "average", "mean") == "rank"
-    with Timer(f"scoring {len(images)} images"):
-        proba = np.asarray(model.predict_proba(images))
-        if ranked:  # rank scores are relative to these images; labels follow the mean probability
-            predicted = np.asarray(model.predict(images), dtype=object)
+    check_model_input(model, images.shape, args.images, model_path)
     classes = list(model.classes_)
-    if not ranked:
-        predicted = np.asarray(classes, dtype=object)[np.argmax(proba, axis=1)]
-    write_scores(args.output, proba, predicted, classes)
-    if ranked:
+    with Timer(f"scoring {len(images)} images, {batch_size} at a time"):
+        proba, predicted = score_images(model, images, batch_size)
+    check_scores(proba, args.images)
+    # the positive class of a binary model (older models have no positive_label_: the last)
+    write_scores(output, proba, predicted, classes,
+                 positive=getattr(model, "positive_label_", None))
+    if getattr(model, "average", "mean") == "rank":
         print(f"scores are the members' mean rank among these {len(images)} images, "
               "not probabilities")
-    print(f"scores written to {args.output}")
+    print(f"scores written to {output}")
     return 0
+
+
+def check_batch_size(batch_size: object) -> int:
+    """Return ``--batch-size`` as an int, or raise if it is not a positive integer."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"--batch-size must be a positive integer; got {batch_size!r}.")
+    return batch_size
+
+
+def check_finite_pixels(images: np.ndarray, path: str | Path, max_listed: int = 10) -> None:
+    """Raise ``ValueError`` naming the images of ``path`` that hold NaN or infinite pixels."""
+    if images.dtype.kind != "f":
+        return
+    bad = np.flatnonzero(~np.isfinite(images.reshape(len(images), -1)).all(axis=1))
+    if bad.size:
+        shown = ", ".join(map(str, bad[:max_listed])) + (", ..." if bad.size > max_listed else "")
+        raise ValueError(
+            f"{path} has non-finite pixels (NaN or inf) in {bad.size} of {len(images)} images, "
+            f"at indices [{shown}]; clean them, or pass --fill-value V to replace them by V."
+        )
+
+
+def check_model_input(model, shape: tuple[int, ...], images_path, model_path) -> None:
+    """Check that images of ``shape`` (4-d) have the model's training size and bands."""
+    members = getattr(model, "estimators_", None)
+    classifier = members[0] if members else model
+    expected = tuple(getattr(classifier, "input_shape_", ()) or ())
+    if len(expected) != 3 or tuple(shape[1:]) == expected:
+        return
+    height, width, bands = shape[1:]
+    raise ValueError(
+        f"{images_path} holds {height}x{width}-pixel images with {bands} band(s), but the "
+        f"model {model_path} was trained on {expected[0]}x{expected[1]}-pixel images with "
+        f"{expected[2]} band(s); give images of the training size and bands (the model crops "
+        "them itself)."
+    )
+
+
+def score_images(model, images: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Score the images ``batch_size`` at a time; return the probabilities and labels.
+
+    Each chunk is one forward pass per test-time view (the model's, or every
+    member's, ``batch_size`` is set to the chunk size). For an ensemble the
+    members' probabilities of all chunks are combined at the end, so rank
+    averages are ranks among all the images, as without chunks.
+
+    Parameters
+    ----------
+    model : CNNClassifier or FoldEnsembleClassifier
+        Fitted.
+    images : ndarray of shape (n_images, height, width[, bands])
+        Validated images.
+    batch_size : int
+        Images per chunk.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_images, n_classes)
+        Scores in the column order of ``model.classes_`` (rank scores for a
+        rank-averaged ensemble).
+    predicted : ndarray of shape (n_images,)
+        Predicted labels (for an ensemble, from the mean probability).
+    """
+    chunks = [images[start:start + batch_size] for start in range(0, len(images), batch_size)]
+    classes = np.asarray(model.classes_, dtype=object)
+    members = getattr(model, "estimators_", None)
+    if members is None:  # one classifier
+        model.set_params(batch_size=batch_size)
+        proba = np.concatenate([np.asarray(model.predict_proba(chunk)) for chunk in chunks])
+        return proba, classes[np.argmax(proba, axis=1)]
+    from skbia.ensemble._averaging import average_proba
+
+    for member in members:
+        member.set_params(batch_size=batch_size)
+    stacked = np.concatenate([model.member_proba(chunk) for chunk in chunks], axis=1)
+    predicted = classes[np.argmax(average_proba(stacked, "mean"), axis=1)]
+    return average_proba(stacked, model.average), predicted
+
+
+def check_scores(proba: np.ndarray, images_path: str | Path) -> None:
+    """Raise ``FloatingPointError`` if any score is NaN or infinite (nothing is written then)."""
+    bad = np.flatnonzero(~np.isfinite(proba).all(axis=1))
+    if bad.size:
+        raise FloatingPointError(
+            f"The model gave NaN or infinite scores for {bad.size} of {len(proba)} images of "
+            f"{images_path} (first: index {bad[0]}); no CSV written. Check those images' "
+            "pixel values against the ones the model was trained on."
+        )
 
 
 def load_model(path: str | Path):
@@ -72,12 +169,15 @@ def load_model(path: str | Path):
     return CNNClassifier.load(path)
 
 
-def write_scores(path, proba: np.ndarray, predicted: np.ndarray, classes: list) -> None:
-    """Write one CSV row per image: index, predicted label and class probabilities.
+def write_scores(path, proba: np.ndarray, predicted: np.ndarray, classes: list, *,
+                 positive: object = None) -> None:
+    """Write one CSV row per image: index, predicted label and class scores.
 
-    Binary models get one ``score`` column (the probability of the second
-    class, e.g. 1 = lens); multi-class models one ``proba_<class>`` column per
-    class.
+    Binary models get one ``score_<positive>`` column (e.g. ``score_1`` or
+    ``score_lens``), the probability of the positive class; multi-class
+    models one ``proba_<class>`` column per class. The file is written to a
+    temporary name beside ``path`` and renamed when complete, so a failure
+    never leaves a partial CSV.
 
     Parameters
     ----------
@@ -89,12 +189,26 @@ def write_scores(path, proba: np.ndarray, predicted: np.ndarray, classes: list) 
         Predicted labels.
     classes : list
         Class labels in the column order of ``proba``.
+    positive : object, default=None
+        Binary models: the positive class, one of ``classes`` (None: the
+        last class).
     """
+    path = Path(path)
     binary = len(classes) == 2
-    header = ["index", "predicted"] + (["score"] if binary else [f"proba_{c}" for c in classes])
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for index, (row, label) in enumerate(zip(proba, predicted, strict=True)):
-            values = [row[1]] if binary else list(row)
-            writer.writerow([index, label, *(f"{v:.6g}" for v in values)])
+    if binary:
+        positive = classes[-1] if positive is None else positive
+        column = classes.index(positive)
+        header = ["index", "predicted", f"score_{positive}"]
+    else:
+        header = ["index", "predicted"] + [f"proba_{c}" for c in classes]
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with open(partial, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for index, (row, label) in enumerate(zip(proba, predicted, strict=True)):
+                values = [row[column]] if binary else list(row)
+                writer.writerow([index, label, *(f"{v:.6g}" for v in values)])
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from skbia.cli._common import Timer, build_estimator, gather_config, load_training_data
+from skbia.cli._common import (
+    Timer,
+    build_estimator,
+    check_crop,
+    gather_config,
+    load_training_data,
+)
 from skbia.cli._config import TUNE_SECTIONS
+from skbia.cli._outputs import check_output_folder
 
 # keys of the 'search' section that are not CNNSearchCV arguments but search stoppers
 _STOPPER_KEYS = ("stop_after_no_improvement", "stop_at_score", "time_limit")
@@ -31,8 +37,16 @@ class _TrialProgress:
         return False
 
 
+# what skbia tune writes into its output folder
+TUNE_OUTPUTS = ("search.joblib", "checkpoint.joblib", "best_model.keras", "summary.txt",
+                "convergence.png")
+
+
 def run_tune(args: argparse.Namespace) -> int:
     """Run ``skbia tune`` (see ``skbia tune --help``).
+
+    The output folder, the configuration, the data and the search space
+    against the data are all checked before the first trial.
 
     Parameters
     ----------
@@ -45,10 +59,10 @@ def run_tune(args: argparse.Namespace) -> int:
         0 on success.
     """
     args.random_state = None  # seeds come from the configuration file
+    output = check_output_folder(args.output, flag="--output", writes=TUNE_OUTPUTS,
+                                 overwrite=args.overwrite)
     config = gather_config(args, TUNE_SECTIONS)
     X, y = load_training_data(args)
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
 
     from skbia.tuning import (
         CNNSearchCV,
@@ -77,6 +91,7 @@ def run_tune(args: argparse.Namespace) -> int:
     if args.cv is not None:
         search_options["cv"] = args.cv
     search_options.setdefault("checkpoint", output / "checkpoint.joblib")
+    check_space_fits_data(space, estimator, search_options, X, y)
     search = CNNSearchCV(estimator, space, **search_options)
 
     callbacks: list[Any] = []
@@ -92,6 +107,7 @@ def run_tune(args: argparse.Namespace) -> int:
     print(f"search space: {len(space)} dimensions; {search.n_iter} trials on {len(y)} images")
     for name, dimension in space.items():
         print(f"  {name:<44} {dimension}")
+    output.mkdir(exist_ok=True)
     with Timer("searching"):
         search.fit(X, y, callback=callbacks)
 
@@ -101,6 +117,111 @@ def run_tune(args: argparse.Namespace) -> int:
     search.save(output / "search.joblib")
     classifier = search.best_estimator_.steps[-1][1]
     classifier.save(output / "best_model.keras")
-    plot_search(search, kind="convergence").savefig(output / "convergence.png", dpi=110)
-    print(f"search, best model (best_model.keras), summary and convergence plot saved in {output}")
+    with Timer("plotting the convergence"):
+        plot_search(search, kind="convergence").savefig(output / "convergence.png", dpi=110)
+    print(f"search, best model (best_model.keras), summary and convergence plot saved in {output}"
+          " (search.joblib and checkpoint.joblib are pickles: load only files you trust)")
     return 0
+
+
+def check_space_fits_data(
+    space: dict[str, Any], estimator: Any, search_options: dict[str, Any], X: np.ndarray,
+    y: np.ndarray,
+) -> None:
+    """Check, before the first trial, that every trial can run on these images.
+
+    The centre crop (the classifier's ``image_size``, fixed, in ``trial_params``
+    or the largest the space holds) must fit in the images; per-band
+    ``max_pixel`` dimensions must match the bands; the largest cutouts the
+    space holds must fit in the images; and an integer ``cv`` needs that many
+    images of every class.
+
+    Parameters
+    ----------
+    space : dict of str to skopt dimension
+        The search space (pipeline parameter names).
+    estimator : imblearn.pipeline.Pipeline
+        The pipeline searched.
+    search_options : dict
+        The ``CNNSearchCV`` arguments (``cv``, ``trial_params``).
+    X : ndarray of shape (n_images, height, width[, bands])
+        The images.
+    y : ndarray of shape (n_images,)
+        Their labels.
+
+    Raises
+    ------
+    ValueError
+        Naming the configuration entry that cannot fit the data.
+    """
+    height, width = X.shape[1:3]
+    bands = X.shape[3] if X.ndim == 4 else 1
+    c = f"{estimator.steps[-1][0]}__"
+    trial_params = dict(search_options.get("trial_params") or {})
+    classifier = estimator.steps[-1][1]
+    if c + "image_size" in space:
+        largest = _largest(space[c + "image_size"])
+        if largest is not None and largest > min(height, width):
+            raise ValueError(
+                f"space.image_size reaches a {largest}-pixel crop but the images are "
+                f"{height}x{width} pixels: lower its maximum to {min(height, width)} or less "
+                "(or set image_size: null to leave the crop untuned)."
+            )
+    elif c + "image_size" in trial_params:
+        check_crop(trial_params[c + "image_size"], X.shape, f"search.trial_params.{c}image_size")
+    else:
+        check_crop(classifier.image_size, X.shape, "classifier.image_size")
+    band_keys = [key for key in space if key.startswith(c + "max_pixel[")]
+    if band_keys and len(band_keys) != bands:
+        raise ValueError(
+            f"space.n_bands={len(band_keys)} tunes one max_pixel per band, but the images have "
+            f"{bands} band(s): set n_bands to {bands} (or 0 for one shared max_pixel)."
+        )
+    _check_cutouts(space, estimator, (height, width))
+    _check_cv(search_options.get("cv"), y)
+
+
+def _largest(dimension: Any) -> float | None:
+    """Return the largest value a skopt dimension holds (None if not numeric)."""
+    if hasattr(dimension, "high"):
+        return dimension.high
+    values = [v for v in getattr(dimension, "categories", ()) if isinstance(v, (int, float))]
+    return max(values) if values else None
+
+
+def _check_cutouts(space: dict[str, Any], estimator: Any, image_size: tuple[int, int]) -> None:
+    """Check the augmenter's largest cutouts in the space against the image size."""
+    steps = dict(estimator.steps[:-1])
+    keys = {param: f"{name}__{param}" for name in steps for param in ("mask_size", "num_masks")
+            if f"{name}__{param}" in space}
+    if not keys:
+        return
+    from sklearn.base import clone
+
+    from skbia.augmentation._augmenter_params import check_cutouts_fit
+
+    for name, augmenter in steps.items():
+        largest = {param: _largest(space[key]) for param, key in keys.items()
+                   if key.startswith(f"{name}__")}
+        if not largest:
+            continue
+        extreme = clone(augmenter).set_params(**largest)
+        try:
+            check_cutouts_fit(extreme, image_size)
+        except ValueError as error:
+            tuned = " and ".join(f"space.max_{param}={value}"
+                                 for param, value in largest.items())
+            raise ValueError(f"{tuned} cannot fit the images: {error}") from None
+
+
+def _check_cv(cv: Any, y: np.ndarray) -> None:
+    """Check that an integer ``cv`` has at least ``cv`` images of every class."""
+    if isinstance(cv, bool) or not isinstance(cv, int):
+        return
+    labels, counts = np.unique(y, return_counts=True)
+    smallest = int(np.argmin(counts))
+    if counts[smallest] < cv:
+        raise ValueError(
+            f"search.cv={cv} stratified folds need at least {cv} images of every class; class "
+            f"{labels[smallest].item()!r} has {counts[smallest]}: lower cv (--cv)."
+        )

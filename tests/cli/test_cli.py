@@ -277,15 +277,22 @@ def test_predict_npy_and_fits_agree(fitted_model, tiny_files, tmp_path, capsys):
                  "-o", str(tmp_path / "b.csv")]) == 0
     a = np.genfromtxt(tmp_path / "a.csv", delimiter=",", names=True)
     b = np.genfromtxt(tmp_path / "b.csv", delimiter=",", names=True)
-    assert a.dtype.names == ("index", "predicted", "score")
+    assert a.dtype.names == ("index", "predicted", "score_1")
     np.testing.assert_array_equal(a["index"], np.arange(len(X)))
-    assert np.all((a["score"] >= 0) & (a["score"] <= 1))
+    assert np.all((a["score_1"] >= 0) & (a["score_1"] <= 1))
     assert set(np.unique(a["predicted"])) <= {0, 1}
-    np.testing.assert_allclose(a["score"], b["score"], rtol=1e-5)
+    np.testing.assert_allclose(a["score_1"], b["score_1"], rtol=1e-5)
     from skbia import CNNClassifier
 
     expected = CNNClassifier.load(fitted_model).predict_proba(X)[:, 1]
-    np.testing.assert_allclose(a["score"], expected, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(a["score_1"], expected, rtol=1e-4, atol=1e-6)
+    # scored 5 at a time: the same scores
+    assert main(["predict", str(fitted_model), str(tmp_path / "X.npy"), "--batch-size", "5",
+                 "-o", str(tmp_path / "c.csv")]) == 0
+    assert "5 at a time" in capsys.readouterr().out
+    c = np.genfromtxt(tmp_path / "c.csv", delimiter=",", names=True)
+    np.testing.assert_allclose(c["score_1"], a["score_1"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(c["predicted"], a["predicted"])
 
 
 def test_predict_nan_pixels(fitted_model, tiny_files, tmp_path, capsys):
@@ -315,6 +322,11 @@ def test_demo_fast_writes_everything(tmp_path, capsys):
     assert main(["demo", "--fast", "--output", str(out), "--quiet"]) == 0
     text = capsys.readouterr().out
     assert "ROC AUC" in text and "recall at 5% false-positive rate" in text
+    # every step that can take a while says so, even with --quiet
+    for step in ("simulating", "plotting sample images", "training the recommended",
+                 "scoring the 40 test images", "plotting the training history", "t-SNE map"):
+        assert f"{step}" in text, step
+    assert text.count("  done in ") == 6
     expected = {"model.keras", "metrics.txt", "metrics.json", "sample_images.png",
                 "augmented_lenses.png", "training_history.png", "roc_pr_curves.png", "tsne.png",
                 "top_false_positives.png"}
@@ -324,6 +336,14 @@ def test_demo_fast_writes_everything(tmp_path, capsys):
     assert {"tpr0", "tpr10", "purity_at_fpr=0.01"} <= set(metrics)
     for name in expected - {"model.keras", "metrics.txt", "metrics.json"}:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    from skbia.cli._demo import DEMO_OUTPUTS
+
+    assert set(DEMO_OUTPUTS) == {p.name for p in out.iterdir()}  # what --overwrite guards
+    before = (out / "metrics.json").stat().st_mtime_ns
+    assert main(["demo", "--fast", "--output", str(out), "--quiet"]) == 1
+    captured = capsys.readouterr()
+    assert "pass --overwrite" in captured.err and captured.err.count("\n") == 1
+    assert captured.out == "" and (out / "metrics.json").stat().st_mtime_ns == before
 
 
 def test_tune_from_config(tiny_files, tmp_path, capsys):
@@ -380,13 +400,13 @@ def test_debug_raises_instead_of_one_line(tmp_path, capsys):
         (["--ensemble", "3"], "model.keras", "folder, not a .keras file"),
         (["--ensemble", "3"], "busy", "not empty and holds no saved ensemble"),
         (["--ensemble", "3"], "file.txt", "is a file"),
-        (["--ensemble", "3"], "missing/model_dir", "Folder for the model does not exist"),
+        (["--ensemble", "3"], "missing/model_dir", "does not exist; create it first"),
         (["--ensemble", "1"], "model_dir", "--ensemble must be at least 2"),
         (["--ensemble", "3", "--validation-fraction", "0.2"], "model_dir",
          "--validation-fraction does not apply"),
         ([], "model.h5", "must end in '.keras'"),
         ([], "busy", "is a folder"),
-        (["--history-plot", "missing/h.png"], "m.keras", "Folder for the history plot"),
+        (["--history-plot", "missing/h.png"], "m.keras", "--history-plot: the folder"),
     ],
 )
 def test_fit_output_is_checked_before_reading_data_or_training(tmp_path, capsys, extra, output,
@@ -470,9 +490,9 @@ def test_predict_with_an_ensemble_folder(fitted_ensemble, tiny_files, tmp_path):
     assert main(["predict", str(fitted_ensemble), str(tmp_path / "X.npy"),
                  "-o", str(tmp_path / "s.csv")]) == 0
     table = np.genfromtxt(tmp_path / "s.csv", delimiter=",", names=True)
-    assert table.dtype.names == ("index", "predicted", "score")
+    assert table.dtype.names == ("index", "predicted", "score_1")
     loaded = FoldEnsembleClassifier.load(fitted_ensemble)
-    np.testing.assert_allclose(table["score"], loaded.predict_proba(X)[:, 1], rtol=1e-4,
+    np.testing.assert_allclose(table["score_1"], loaded.predict_proba(X)[:, 1], rtol=1e-4,
                                atol=1e-6)
     np.testing.assert_array_equal(table["predicted"], loaded.predict(X))
 
@@ -495,9 +515,9 @@ def test_predict_with_a_rank_averaged_ensemble(fitted_ensemble, tiny_files, tmp_
     assert "not probabilities" in capsys.readouterr().out
     table = np.genfromtxt(tmp_path / "r.csv", delimiter=",", names=True)
     loaded = FoldEnsembleClassifier.load(ranked)
-    np.testing.assert_allclose(table["score"], loaded.predict_proba(X)[:, 1], rtol=1e-5)
+    np.testing.assert_allclose(table["score_1"], loaded.predict_proba(X)[:, 1], rtol=1e-5)
     # every member's mid-rank scores of 24 images average to exactly 0.5
-    assert np.isclose(table["score"].mean(), 0.5, atol=1e-5)
+    assert np.isclose(table["score_1"].mean(), 0.5, atol=1e-5)
     np.testing.assert_array_equal(table["predicted"], loaded.predict(X))
 
 

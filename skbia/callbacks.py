@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import keras
+import numpy as np
 
 __all__ = ["MetricThresholdStop", "StopOnNonFiniteLoss", "infer_mode", "make_callbacks"]
 
@@ -98,6 +99,8 @@ class MetricThresholdStop(keras.callbacks.Callback):
             raise ValueError(f"mode must be one of {_MODES}; got {mode!r}.")
         if not isinstance(monitor, str) or not monitor:
             raise ValueError(f"monitor must be a non-empty string; got {monitor!r}.")
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float | np.number):
+            raise ValueError(f"threshold must be a finite number; got {threshold!r}.")
         threshold = float(threshold)
         if not math.isfinite(threshold):
             raise ValueError(f"threshold must be finite; got {threshold!r}.")

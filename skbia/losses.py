@@ -70,8 +70,11 @@ class WeightedBinaryCrossentropy(keras.losses.Loss):
         dtype: str | None = None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        weight = float(positive_weight)
-        if not 0 < weight < float("inf"):
+        try:
+            weight = float(positive_weight)
+        except (TypeError, ValueError):
+            weight = float("nan")
+        if isinstance(positive_weight, bool | str) or not 0 < weight < float("inf"):
             raise ValueError(
                 f"positive_weight must be a positive finite number; got {positive_weight!r}."
             )

@@ -194,10 +194,6 @@ BAD_IMAGES = {
                       r"real numeric pixel values.*complex"),
 }
 
-_ENSEMBLE_LABELS_FIRST = (
-    "FoldEnsembleClassifier.fit checks the labels before the images: zero images are "
-    "reported as 'y has 0 class(es)', not as an empty image stack"
-)
 
 
 def _fit_entry_points():
@@ -214,9 +210,7 @@ def _fit_entry_points():
     }
 
 
-FIT_XFAILS = {
-    ("FoldEnsembleClassifier.fit", "zero images"): _ENSEMBLE_LABELS_FIRST,
-}
+FIT_XFAILS: dict = {}
 
 
 def _cross(entries, cases, xfails):
@@ -237,8 +231,6 @@ def test_fit_rejects_bad_images(entry, case, data):
     call_keeping_inputs(_fit_entry_points()[entry], X, y, error=error, match=match)
 
 
-@xfail("FoldEnsembleClassifier.fit leaves the pixels to its members, whose error names the "
-       "bad image by its index within the fold's subset, not within the caller's X")
 def test_ensemble_names_the_bad_image_by_its_index_in_X(data):
     X, y = data
     X = X.copy()
@@ -265,18 +257,7 @@ BAD_LABELS = {
                                  r"inconsistent (lengths|numbers of samples)"),
 }
 
-_SCIKERAS_CONTINUOUS = (
-    "CNNClassifier.fit leaves continuous labels to scikeras, whose error ('Unknown label type: "
-    "continuous' plus advice to subclass KerasClassifier) does not say that y is not class labels"
-)
-LABEL_XFAILS = {
-    ("CNNClassifier.fit", "continuous floats"): _SCIKERAS_CONTINUOUS,
-    ("make_lens_finder.fit", "continuous floats"): _SCIKERAS_CONTINUOUS,
-    ("FoldEnsembleClassifier.fit", "continuous floats"): (
-        "FoldEnsembleClassifier.fit does not reject continuous labels: it complains that a "
-        "float 'class' has fewer than n_folds images"
-    ),
-}
+LABEL_XFAILS: dict = {}
 
 
 @pytest.mark.parametrize(("entry", "case"),
@@ -496,13 +477,6 @@ def _model_params():
     params = []
     for name in _MODEL_CASES:
         marks = []
-        if name == "metadata without a Keras model":
-            marks = [xfail("CNNClassifier.load passes a zip holding only skbia.json to Keras, "
-                           "which raises KeyError: \"There is no item named 'config.json'\"")]
-        elif name == "params not a mapping":
-            marks = [xfail("CNNClassifier.load does not check the metadata's structure: params "
-                           "given as a list raise AttributeError: 'list' object has no "
-                           "attribute 'items'")]
         params.append(pytest.param(name, marks=marks, id=name))
     return params
 
@@ -902,17 +876,13 @@ def test_build_search_space_rejects_nonsense(case):
         pytest.param(lambda: MetricThresholdStop("loss", float("nan")),
                      r"threshold must be finite", id="MetricThresholdStop-NaN threshold"),
         pytest.param(lambda: MetricThresholdStop("loss", "high"), r"threshold must be",
-                     id="MetricThresholdStop-threshold a string",
-                     marks=xfail("MetricThresholdStop calls float(threshold) unguarded: 'could "
-                                 "not convert string to float' does not name threshold")),
+                     id="MetricThresholdStop-threshold a string"),
         pytest.param(lambda: WeightedBinaryCrossentropy(-1.0),
                      r"positive_weight must be a positive finite number",
                      id="WeightedBinaryCrossentropy-negative weight"),
         pytest.param(lambda: WeightedBinaryCrossentropy("heavy"),
                      r"positive_weight must be a positive finite number",
-                     id="WeightedBinaryCrossentropy-weight a string",
-                     marks=xfail("WeightedBinaryCrossentropy calls float(positive_weight) "
-                                 "unguarded: 'could not convert string to float'")),
+                     id="WeightedBinaryCrossentropy-weight a string"),
         pytest.param(lambda: WeightedBinaryCrossentropy(1.0, weighted_label=2),
                      r"weighted_label must be 0 or 1", id="WeightedBinaryCrossentropy-label 2"),
     ],
@@ -925,12 +895,8 @@ def test_small_constructors_reject_nonsense(make, match):
 @pytest.mark.parametrize(
     ("images", "element", "match"),
     [
-        pytest.param(np.zeros((2, 8, 8, 1)), 9, r"element", id="element out of range",
-                     marks=xfail("dihedral_view takes any integer: element 9 silently acts as "
-                                 "element 5 and -1 as 3")),
-        pytest.param(np.zeros((2, 8, 6, 1)), 1, r"square", id="non-square images",
-                     marks=xfail("dihedral_view turns non-square images silently into images "
-                                 "of the transposed shape")),
+        pytest.param(np.zeros((2, 8, 8, 1)), 9, r"element", id="element out of range"),
+        pytest.param(np.zeros((2, 8, 6, 1)), 1, r"square", id="non-square images"),
     ],
 )
 def test_dihedral_view_rejects_invalid_input(images, element, match):
@@ -992,10 +958,6 @@ def _npy_variants(folder: Path, X: np.ndarray, marker: Path) -> dict:
     return out
 
 
-_CLI_DIRECTORY = (
-    "skbia's CLI reports a folder given as an image file as 'Image file not found', which "
-    "is wrong: the path exists, it is a folder"
-)
 _NPY_CASES = ["empty file", "truncated", "header only", "text with a .npy suffix",
               "pickled object", "object array", "npz archive", "a folder", "missing file",
               "NaN pixels", "complex pixels", "2-d array", "5-d array", "zero images",
@@ -1007,7 +969,7 @@ def _npy_params(command):
     for case in _NPY_CASES:
         if command == "fit" and case == "wrong channel count":
             continue
-        marks = [xfail(_CLI_DIRECTORY)] if case == "a folder" else []
+        marks = []
         params.append(pytest.param(case, marks=marks, id=f"{command}-{case}"))
     return params
 
@@ -1097,15 +1059,7 @@ _CONFIGS = {
     "missing file": ("missing.yaml", None, r"Configuration file not found"),
     "a folder": ("folder.yaml", "folder", r"(is a|not a) (folder|directory|file)"),
 }
-_CONFIG_XFAILS = {
-    "not UTF-8": "a configuration file that is not UTF-8 gives a bare UnicodeDecodeError "
-                 "message that names neither the file nor the problem",
-    "a folder": "a folder given as --config is reported as 'Configuration file not found'",
-    "invalid YAML": "PyYAML's parse error is printed whole: about 8 lines (with a caret "
-                    "drawing) instead of the one line the command promises",
-    "python object tag": "PyYAML's constructor error is printed whole, over several lines, "
-                         "instead of one line",
-}
+_CONFIG_XFAILS: dict = {}
 
 
 @pytest.mark.parametrize(
@@ -1136,8 +1090,7 @@ def test_cli_rejects_malformed_configs(command, case, data, tmp_path, capsys):
     "case",
     [
         "truncated", "text, not a zip", "zip without skbia.json", "newer format version",
-        pytest.param("metadata without a Keras model", marks=xfail(
-            "'skbia predict' lets the KeyError of CNNClassifier.load escape as a traceback")),
+        "metadata without a Keras model",
     ],
 )
 def test_cli_predict_rejects_malformed_model_files(case, files, data, tmp_path, capsys):

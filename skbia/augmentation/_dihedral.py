@@ -29,7 +29,22 @@ def dihedral_view(images: np.ndarray, element: int) -> np.ndarray:
     -------
     view : ndarray of shape (n, H, H, ...)
         A view of ``images`` (no copy).
+
+    Raises
+    ------
+    ValueError
+        If ``element`` is not an integer in 0..7, or the images are not a
+        stack of square images.
     """
+    if isinstance(element, bool) or not isinstance(element, int | np.integer) or not (
+            0 <= element < 8):
+        raise ValueError(f"element must be an integer from 0 to 7; got {element!r}.")
+    shape = np.shape(images)
+    if len(shape) < 3 or shape[1] != shape[2]:
+        raise ValueError(
+            "dihedral_view needs a stack of square images, shape (n, H, H, ...); got shape "
+            f"{shape} (quarter turns would change a non-square image's shape)."
+        )
     view = np.rot90(images, element % 4, axes=(1, 2))
     return view[:, :, ::-1] if element >= 4 else view
 

@@ -290,7 +290,46 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
             f"{str(path)!r} was written in format version {version!r}; this skbia reads "
             f"versions up to {FORMAT_VERSION}. Upgrade skbia to load it."
         )
+    _check_metadata_structure(path, metadata)
     return metadata
+
+
+# entry -> (accepted JSON types, what it must be), checked before anything is rebuilt
+_METADATA_ENTRIES = {
+    "params": (dict, "a mapping of parameter names to values"),
+    "classes": ((list, dict), "a list of class labels"),
+    "classes_dtype": (str, "a NumPy dtype string"),
+    "input_shape": (list, "a list of three positive integers"),
+    "history": (dict, "a mapping of metric names to lists of numbers"),
+}
+
+
+def _check_metadata_structure(path, metadata: Mapping[str, Any]) -> None:
+    """Raise a ValueError naming the first malformed entry of skbia's metadata."""
+    def bad(entry: str, expected: str) -> ValueError:
+        return ValueError(
+            f"{str(path)!r} has malformed skbia metadata: {entry!r} must be {expected}; "
+            f"got {metadata.get(entry)!r:.80}."
+        )
+
+    for entry, (types, expected) in _METADATA_ENTRIES.items():
+        if not isinstance(metadata.get(entry), types):
+            raise bad(entry, expected)
+    shape = metadata["input_shape"]
+    if len(shape) != 3 or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0
+                                  for d in shape):
+        raise bad("input_shape", _METADATA_ENTRIES["input_shape"][1])
+    try:
+        np.dtype(metadata["classes_dtype"])
+    except TypeError:
+        raise bad("classes_dtype", _METADATA_ENTRIES["classes_dtype"][1]) from None
+    if not all(isinstance(v, list) and all(isinstance(x, int | float) for x in v)
+               for v in metadata["history"].values()):
+        raise bad("history", _METADATA_ENTRIES["history"][1])
+    softening = metadata.get("softening")
+    if softening is not None and not (
+            isinstance(softening, list) and all(isinstance(v, int | float) for v in softening)):
+        raise bad("softening", "None or a list of numbers")
 
 
 def read_model(path: str | os.PathLike):
@@ -312,4 +351,19 @@ def read_model(path: str | os.PathLike):
     import skbia.architectures.layers  # noqa: F401
     import skbia.losses  # noqa: F401
 
-    return keras.saving.load_model(Path(path), safe_mode=True, compile=True)
+    with zipfile.ZipFile(path) as archive:
+        missing = {"config.json", "model.weights.h5"} - set(archive.namelist())
+    if missing:
+        raise ValueError(
+            f"{str(path)!r} is not a saved skbia model: it holds skbia's metadata but no "
+            f"Keras model (it lacks "
+            f"{', '.join(sorted(missing))}); the file is damaged or was not written by "
+            "CNNClassifier.save."
+        )
+    try:
+        return keras.saving.load_model(Path(path), safe_mode=True, compile=True)
+    except (KeyError, OSError, zipfile.BadZipFile) as error:
+        raise ValueError(
+            f"{str(path)!r} holds a Keras model that cannot be read ({type(error).__name__}: "
+            f"{error}); the file is damaged."
+        ) from None

@@ -264,25 +264,33 @@ class _TrainingMixin:
 
 # images of the training set run through the trained model to check its outputs
 _FINITE_CHECK_IMAGES = 64
+# no trained network has weights near this (float32 overflows at 3e38): it has blown up
+_EXPLODED_WEIGHT = 1e20
 
 
 def _check_model_finite(model, images: np.ndarray, n_epochs: int) -> None:
-    """Raise when training left non-finite weights or outputs (a blow-up in the last update).
+    """Raise when training left non-finite or exploded weights, or non-finite outputs.
 
     The loss Keras logs is computed before each update, so a step that sends
     the weights to NaN or 1e30 in the last batch leaves a finite history; the
     weights and the outputs on a few training images tell.
     """
-    bad = [w.path for w in model.weights if not np.isfinite(keras.ops.convert_to_numpy(w)).all()]
-    if not bad:
+    detail = None
+    for weight in model.weights:
+        values = np.abs(keras.ops.convert_to_numpy(weight))
+        if not np.isfinite(values).all():
+            detail = f"weights are NaN or infinite (first: {weight.path})"
+            break
+        if values.size and values.max() > _EXPLODED_WEIGHT:
+            detail = f"weights reached {values.max():.3g} (first: {weight.path})"
+            break
+    if detail is None:
         sample = images[:_FINITE_CHECK_IMAGES]
         outputs = keras.ops.convert_to_numpy(model(sample, training=False))
         if np.isfinite(outputs).all():
             return
         n_bad = int((~np.isfinite(outputs)).any(axis=-1).sum())
         detail = f"the network outputs NaN or infinity for {n_bad} of {len(sample)} training images"
-    else:
-        detail = f"{len(bad)} weight tensors are NaN or infinite (first: {bad[0]})"
     raise FloatingPointError(
         f"Training diverged in the last update of epoch {n_epochs}: {detail}, although the "
         "logged loss is finite. Lower learning_rate, pick another optimizer, or check the "

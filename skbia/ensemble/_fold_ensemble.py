@@ -183,6 +183,9 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 f"X must be an array of images (n_images, height, width[, channels]); got "
                 f"shape {X.shape}."
             )
+        if len(X) == 0:
+            raise ValueError(f"X contains no images (shape {X.shape}); nothing to train on.")
+        self._check_finite(X)
         labels = check_labels(y, len(X), min_classes=2)
         classes, counts = np.unique(labels, return_counts=True)
         if counts.min() < self.n_folds:
@@ -193,6 +196,20 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
                 f"{counts.min()}. Lower n_folds or add images."
             )
         return X, labels
+
+    def _check_finite(self, X: np.ndarray) -> None:
+        """Reject NaN/inf pixels up front (unless the members fill them), naming them in X."""
+        final = unwrap(self.estimator)[1]
+        if getattr(final, "fill_value", None) is not None or X.dtype.kind not in "fc":
+            return
+        bad = np.flatnonzero(~np.isfinite(X.reshape(len(X), -1)).all(axis=1))
+        if bad.size:
+            shown = bad[:10].tolist()
+            raise ValueError(
+                f"X has non-finite pixels (NaN or inf) in {bad.size} of {len(X)} images, at "
+                f"indices {shown}{' ...' if bad.size > 10 else ''}; remove them, or set the "
+                "classifier's fill_value to replace such pixels."
+            )
 
     def _folds(self, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         seed = seed_from_random_state(self.random_state) if self.shuffle else None

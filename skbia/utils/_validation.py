@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from sklearn.utils.multiclass import type_of_target
 
 _MAX_LISTED = 10
 
@@ -129,7 +130,8 @@ def check_labels(y, n_samples: int, *, min_classes: int = 2) -> np.ndarray:
     ------
     ValueError
         If ``y`` is not 1-d, its length differs from ``n_samples``, it holds
-        missing values, or it has fewer than ``min_classes`` classes.
+        missing values or continuous (non-integral float) values, or it has
+        fewer than ``min_classes`` classes.
     """
     labels = np.asarray(y)
     if labels.ndim == 2 and labels.shape[1] == 1:
@@ -142,6 +144,12 @@ def check_labels(y, n_samples: int, *, min_classes: int = 2) -> np.ndarray:
         )
     if labels.dtype.kind == "f" and not np.isfinite(labels).all():
         raise ValueError("y contains NaN or infinite labels.")
+    if labels.dtype.kind in "fc" and type_of_target(labels) == "continuous":
+        shown = ", ".join(f"{v:g}" for v in labels[:3])
+        raise ValueError(
+            f"Unknown label type: y looks continuous ({shown}, ...); a classifier needs "
+            "class labels (integers, strings or booleans, or floats with integral values)."
+        )
     classes = np.unique(labels)
     if len(classes) < min_classes:
         raise ValueError(

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
 from skbia import CNNClassifier
+
+
+class PoisonWeights(keras.callbacks.Callback):
+    """Set the output kernel to ``value`` at the end of epoch ``epoch``: a blow-up on demand.
+
+    Which learning rate makes a network diverge depends on the backend's numerics; this
+    reproduces the failure the same way on every backend.
+    """
+
+    def __init__(self, epoch: int, value: float = np.nan):
+        super().__init__()
+        self.epoch, self.value = epoch, value
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            kernel = self.model.get_layer("output").kernel
+            kernel.assign(np.full(kernel.shape, self.value, dtype="float32"))
 
 
 def _alexnet(**params):
@@ -14,12 +32,31 @@ def _alexnet(**params):
     return CNNClassifier(**{**settings, **params})
 
 
-def test_a_blow_up_in_the_last_update_raises_although_the_logged_loss_is_finite(blobs):
+@pytest.mark.parametrize("value", [np.nan, np.inf, 1e30])
+def test_a_blow_up_in_the_last_update_raises_although_the_logged_loss_is_finite(blobs, value):
     X, y = blobs
-    clf = _alexnet(optimizer="sgd", learning_rate=1e4)  # one batch per epoch
+    clf = _alexnet(callbacks=[PoisonWeights(epoch=1, value=value)])
     with pytest.raises(FloatingPointError, match="last update of epoch 2"):
         clf.fit(X, y)
     assert np.isfinite(clf.history_["loss"]).all()  # the case the loss guard cannot see
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="the learning rate that blows up in one step is TensorFlow's numerics")
+def test_sgd_at_a_huge_rate_with_one_batch_per_epoch_raises(blobs):
+    X, y = blobs  # the case as reported: one batch per epoch, the last step diverges
+    clf = _alexnet(optimizer="sgd", learning_rate=1e4)
+    with pytest.raises(FloatingPointError, match="last update of epoch 2"):
+        clf.fit(X, y)
+
+
+def test_a_loss_that_turns_non_finite_stops_training_in_that_epoch(blobs):
+    X, y = blobs
+    clf = _alexnet(epochs=6, callbacks=[PoisonWeights(epoch=1)])
+    with pytest.raises(FloatingPointError, match="Training diverged"):
+        clf.fit(X, y)
+    losses = np.asarray(clf.history_["loss"])
+    assert len(losses) == 3 and np.isfinite(losses[:2]).all() and not np.isfinite(losses[2])
 
 
 def test_predict_proba_and_score_refuse_nan_outputs(blobs):

@@ -210,12 +210,14 @@ class CNNClassifier(
         would have without the interruption (the dropout generators' states
         are saved with it).
     device : str or None, default=None
-        None: TensorFlow's placement (a visible GPU is used). ``"cpu"``,
-        ``"gpu"`` or ``"gpu:<i>"``: build, train and predict on that device; a
-        GPU that TensorFlow does not see raises an error. ``"mirrored"``:
-        synchronous data-parallel training on every visible GPU
-        (:class:`tf.distribute.MirroredStrategy`; without GPUs, on the
-        visible CPU devices); ``batch_size`` is then the global batch, split
+        None: the Keras backend's own placement (a visible GPU is used).
+        ``"cpu"``, ``"gpu"`` or ``"gpu:<i>"``: build, train and predict on that
+        device, on every backend; a GPU that the backend does not see raises
+        an error. ``"data_parallel"`` (alias ``"mirrored"``): synchronous
+        data-parallel training on every visible GPU, or on the visible CPU
+        devices without one: :class:`tf.distribute.MirroredStrategy` on
+        TensorFlow, :class:`keras.distribution.DataParallel` on JAX (not
+        available on PyTorch); ``batch_size`` is then the global batch, split
         across the replicas.
     run_eagerly : bool, default=False
         Run Keras eagerly instead of tracing a TensorFlow graph: for

@@ -1,8 +1,11 @@
 """Where the classifier's model runs: the ``device`` parameter and the scope it stands for.
 
-``device`` is None (TensorFlow's own placement), ``"cpu"``, ``"gpu"``,
-``"gpu:<index>"`` or ``"mirrored"`` (synchronous data-parallel training with
-:class:`tf.distribute.MirroredStrategy`).
+``device`` is None (the backend's own placement), ``"cpu"``, ``"gpu"``,
+``"gpu:<index>"`` or ``"data_parallel"`` (``"mirrored"`` is an alias):
+synchronous data-parallel training over every visible GPU, or over the CPU
+devices without one. Data parallelism is the backend's own:
+:class:`tf.distribute.MirroredStrategy` on TensorFlow,
+:class:`keras.distribution.DataParallel` on JAX; PyTorch has none in Keras.
 """
 
 from __future__ import annotations
@@ -13,15 +16,35 @@ from typing import Any
 
 import keras
 
-__all__ = ["MIRRORED", "check_device", "device_scope"]
+__all__ = ["DATA_PARALLEL", "MIRRORED", "check_device", "device_scope", "visible_gpus"]
 
 _DEVICE = re.compile(r"^(cpu|gpu)(:\d+)?$")
 #: The ``device`` value for data-parallel training on every visible GPU.
+DATA_PARALLEL = "data_parallel"
+#: The TensorFlow-flavoured spelling of :data:`DATA_PARALLEL` (kept as an alias).
 MIRRORED = "mirrored"
 
 
+def visible_gpus() -> int:
+    """Return how many GPUs the active Keras backend sees."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return len(tf.config.list_physical_devices("GPU"))
+    if backend == "jax":
+        import jax
+
+        return sum(device.platform == "gpu" for device in jax.devices())
+    if backend == "torch":
+        import torch
+
+        return int(torch.cuda.device_count())
+    return 0
+
+
 def check_device(device: Any) -> str | None:
-    """Return the normalized ``device`` name, or None for TensorFlow's own placement.
+    """Return the normalized ``device`` name, or None for the backend's own placement.
 
     Parameters
     ----------
@@ -31,29 +54,37 @@ def check_device(device: Any) -> str | None:
     Returns
     -------
     name : str or None
-        ``"cpu"``, ``"gpu"``, ``"gpu:<index>"``, ``"mirrored"`` or None.
+        ``"cpu"``, ``"gpu"``, ``"gpu:<index>"``, ``"data_parallel"`` (also for
+        ``"mirrored"``) or None.
 
     Raises
     ------
     ValueError
-        If ``device`` is malformed or names a GPU that TensorFlow does not see.
+        If ``device`` is malformed, names a GPU that the backend does not see,
+        or asks for data parallelism on a backend without it (PyTorch).
     """
     if device is None:
         return None
     name = str(device).lower().lstrip("/")
-    if not isinstance(device, str) or not (_DEVICE.match(name) or name == MIRRORED):
+    if name == MIRRORED:
+        name = DATA_PARALLEL
+    if not isinstance(device, str) or not (_DEVICE.match(name) or name == DATA_PARALLEL):
         raise ValueError(
-            "device must be None, 'cpu', 'gpu', 'gpu:<index>' or 'mirrored'; got "
-            f"{device!r}."
+            "device must be None, 'cpu', 'gpu', 'gpu:<index>' or 'data_parallel' (alias "
+            f"'mirrored'); got {device!r}."
+        )
+    backend = keras.backend.backend()
+    if name == DATA_PARALLEL and backend not in ("tensorflow", "jax"):
+        raise ValueError(
+            f"device={device!r} needs the TensorFlow or JAX backend; Keras has no data "
+            f"parallelism for the {backend!r} backend."
         )
     kind, _, index = name.partition(":")
     if kind == "gpu":
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
-        if int(index or 0) >= len(gpus):
+        n_gpus = visible_gpus()
+        if int(index or 0) >= n_gpus:
             raise ValueError(
-                f"device={device!r} but TensorFlow sees {len(gpus)} GPU(s); use "
+                f"device={device!r} but the {backend} backend sees {n_gpus} GPU(s); use "
                 "device=None or 'cpu'."
             )
     return name
@@ -67,17 +98,26 @@ def _mirrored_strategy():
     return tf.distribute.MirroredStrategy(devices=[device.name for device in devices])
 
 
+def _jax_data_parallel() -> keras.distribution.DataParallel:
+    """Return Keras' DataParallel distribution over every GPU, or the CPU devices without one."""
+    devices = keras.distribution.list_devices("gpu") if visible_gpus() else (
+        keras.distribution.list_devices("cpu"))
+    return keras.distribution.DataParallel(devices=devices)
+
+
 def device_scope(
     estimator: Any, *, building: bool = False, continuing: bool = False
 ) -> AbstractContextManager:
     """Return the context that places the classifier's work on its ``device``.
 
-    With ``device="mirrored"`` the model's variables belong to the
-    distribution strategy it was built under, and Keras runs ``fit``,
+    With ``device="data_parallel"`` on TensorFlow the model's variables belong
+    to the distribution strategy it was built under, and Keras runs ``fit``,
     ``predict`` and ``evaluate`` through that strategy by itself; a scope is
     entered only while a model is built or loaded (``building=True``), and
     training a model further (``continuing=True``) re-enters the strategy it
-    was built under.
+    was built under. On JAX the distribution (the same devices every time) is
+    entered for every step (building, training, predicting), since Keras
+    shards each batch by the distribution active at the time.
 
     Parameters
     ----------
@@ -95,12 +135,14 @@ def device_scope(
     Raises
     ------
     ValueError
-        If ``device`` is malformed or names a GPU that TensorFlow does not see.
+        See :func:`check_device`.
     """
     name = check_device(estimator.device)
     if name is None:
         return nullcontext()
-    if name == MIRRORED:
+    if name == DATA_PARALLEL:
+        if keras.backend.backend() == "jax":
+            return _jax_data_parallel().scope()
         if not building:
             return nullcontext()
         if continuing:

@@ -19,6 +19,7 @@ from sklearn.utils.multiclass import type_of_target
 from skbia.classifier import _saving
 from skbia.classifier._devices import device_scope
 from skbia.classifier._warm_start import model_params
+from skbia.training_metrics import get_metrics
 from skbia.utils import seed_from_random_state
 
 __all__ = ["_PersistenceMixin"]
@@ -118,7 +119,7 @@ class _PersistenceMixin:
         classifier = cls(**params)
         with device_scope(classifier, building=True):  # a mirrored model loads mirrored
             model = _saving.read_model(path)
-        classifier._restore(model, metadata)
+            classifier._restore(model, metadata)  # recompiles: in the same scope
         return classifier
 
     def _restore(self, model: keras.Model, metadata: Mapping[str, Any]) -> None:
@@ -144,6 +145,20 @@ class _PersistenceMixin:
         self._resolve_positive_label()
         self._model_params = model_params(self)  # the saved parameters describe the model
         _restore_seed_states(model, metadata.get("seed_states"))
+        _recompile_for_this_backend(model, len(classes), bool(self.run_eagerly))
+
+
+def _recompile_for_this_backend(model: keras.Model, n_classes: int, run_eagerly: bool) -> None:
+    """Compile the loaded model again with the same optimizer (its state kept), loss, metrics.
+
+    The file's compile settings carry the writing backend's choices, e.g. XLA
+    compilation from JAX, which TensorFlow's deterministic CPU kernels cannot
+    run; compiling here lets this backend choose as it does for a new model.
+    """
+    if model.optimizer is None:
+        return
+    model.compile(optimizer=model.optimizer, loss=model.loss, metrics=get_metrics(n_classes),
+                  run_eagerly=run_eagerly)
 
 
 def _seed_states(model: keras.Model) -> list:

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
-from skbia.classifier._devices import MIRRORED, check_device, device_scope
+from skbia.classifier._devices import DATA_PARALLEL, check_device, device_scope
 from skbia.classifier._tta import average_over_views
 
 __all__ = ["_PredictionMixin"]
@@ -60,7 +60,7 @@ class _PredictionMixin:
         """
         if getattr(self.model_, "predict_function", None) is not None:
             return False
-        if check_device(self.device) == MIRRORED:  # Model.predict distributes over the replicas
+        if check_device(self.device) == DATA_PARALLEL:  # Model.predict spreads over replicas
             return False
         if getattr(self, "_predict_callbacks", None):
             return False

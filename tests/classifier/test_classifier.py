@@ -239,9 +239,9 @@ def test_learning_rate_decay_is_inverse_time_per_step(blobs):
     X, y = blobs
     clf = tiny(epochs=1, optimizer="sgd", learning_rate=0.01, decay=0.5, nesterov=True)
     clf.fit(X, y)
-    steps = int(clf.model_.optimizer.iterations.numpy())
+    steps = int(clf.model_.optimizer.iterations)
     assert steps == int(np.ceil(len(X) / 16))
-    assert float(clf.model_.optimizer.learning_rate.numpy()) == pytest.approx(
+    assert float(clf.model_.optimizer.learning_rate) == pytest.approx(
         0.01 / (1 + 0.5 * steps), rel=1e-6
     )
 
@@ -311,6 +311,9 @@ def test_small_predictions_skip_tracing_and_match_model_predict(blobs, monkeypat
     assert not clf._direct_predict_applies(X)
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="which learning rate diverges depends on the backend's numerics; "
+                    "test_classifier_divergence.py forces a blow-up on every backend")
 def test_diverging_training_stops_and_raises(blobs):
     X, y = blobs
     clf = tiny(epochs=6, optimizer="sgd", learning_rate=1e12, normalize=False)
@@ -470,7 +473,7 @@ def test_numpy_scalars_and_keras_objects_are_valid_parameters(blobs):
         random_state=np.random.RandomState(0),
     ).fit(X, y)
     assert len(clf.history_["loss"]) == 1
-    assert int(clf.model_.optimizer.iterations.numpy()) == 2  # 50 images, batches of 25
+    assert int(clf.model_.optimizer.iterations) == 2  # 50 images, batches of 25
 
 
 def test_bad_prediction_input_raises(fitted, blobs):
@@ -490,7 +493,7 @@ def test_requesting_a_missing_gpu_raises(blobs):
 
     if tf.config.list_physical_devices("GPU"):
         pytest.skip("a GPU is visible")
-    with pytest.raises(ValueError, match="TensorFlow sees 0 GPU"):
+    with pytest.raises(ValueError, match="backend sees 0 GPU"):
         tiny(device="gpu").fit(*blobs)
 
 

@@ -98,12 +98,12 @@ def test_loaded_classifier_trains_further_with_warm_start(fitted, blobs, tmp_pat
     path = tmp_path / "model.keras"
     fitted.save(path)
     loaded = CNNClassifier.load(path)
-    steps = int(loaded.model_.optimizer.iterations.numpy())
-    assert steps == int(fitted.model_.optimizer.iterations.numpy()) > 0  # optimizer state kept
+    steps = int(loaded.model_.optimizer.iterations)
+    assert steps == int(fitted.model_.optimizer.iterations) > 0  # optimizer state kept
     weights = [w.copy() for w in loaded.model_.get_weights()]
     loaded.set_params(warm_start=True, epochs=1).fit(X, labels)
     assert len(loaded.history_["loss"]) == len(fitted.history_["loss"]) + 1
-    assert int(loaded.model_.optimizer.iterations.numpy()) > steps
+    assert int(loaded.model_.optimizer.iterations) > steps
     after = loaded.model_.get_weights()
     assert any(not np.array_equal(a, b) for a, b in zip(weights, after, strict=True))
 

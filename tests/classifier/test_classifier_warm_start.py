@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 
+import keras
 import numpy as np
 import pytest
 
@@ -36,11 +37,11 @@ def test_a_new_learning_rate_alone_keeps_the_optimizer_and_its_state(blobs):
     X, y = blobs
     clf = _fitted(X, y)
     optimizer = clf.model_.optimizer
-    steps = int(optimizer.iterations.numpy())
+    steps = int(optimizer.iterations)
     clf.set_params(warm_start=True, learning_rate=1e-5).fit(X, y)
     assert clf.model_.optimizer is optimizer
-    assert float(optimizer.learning_rate.numpy()) == pytest.approx(1e-5)
-    assert int(optimizer.iterations.numpy()) == 2 * steps  # the moments and count carried on
+    assert float(optimizer.learning_rate) == pytest.approx(1e-5)
+    assert int(optimizer.iterations) == 2 * steps  # the moments and count carried on
 
 
 @pytest.mark.parametrize(
@@ -53,7 +54,7 @@ def test_a_new_learning_rate_alone_keeps_the_optimizer_and_its_state(blobs):
         ({"decay": 0.5}, lambda m: "InverseTimeDecay" in type(m.optimizer._learning_rate).__name__),
         ({"learning_rate": 0.02, "optimizer": "rmsprop"},
          lambda m: type(m.optimizer).__name__ == "RMSprop"
-         and float(m.optimizer.learning_rate.numpy()) == pytest.approx(0.02)),
+         and float(m.optimizer.learning_rate) == pytest.approx(0.02)),
         ({"optimizer__beta_1": 0.5}, lambda m: float(m.optimizer.beta_1) == pytest.approx(0.5)),
         ({"loss": "focal"}, lambda m: _loss_summary(m)[1] == "binary_focal_crossentropy"),
         ({"loss": "focal", "focal_gamma": 3.5},
@@ -135,7 +136,7 @@ def test_a_loaded_model_applies_a_new_rate_and_refuses_a_new_crop(base, blobs, t
     base.save(tmp_path / "model.keras")
     loaded = CNNClassifier.load(tmp_path / "model.keras")
     loaded.set_params(warm_start=True, learning_rate=3e-4).fit(X, y)
-    assert float(loaded.model_.optimizer.learning_rate.numpy()) == pytest.approx(3e-4)
+    assert float(loaded.model_.optimizer.learning_rate) == pytest.approx(3e-4)
     with pytest.raises(ValueError, match="image_size"):
         loaded.set_params(image_size=10).fit(X, y)
 
@@ -149,9 +150,12 @@ def test_without_warm_start_every_change_builds_a_new_network(base, blobs):
 
 
 def test_save_load_and_continue_with_dropout_equals_uninterrupted_training(blobs, tmp_path):
-    # the dropout layers' random-generator states are saved with the model
+    # the dropout layers' random-generator states are saved with the model; on JAX the
+    # shuffling of a continued fit differs from the uninterrupted one (see the docs)
     X, y = blobs
     settings = dict(dropout=0.5, batch_size=16)
+    if keras.backend.backend() != "tensorflow":
+        settings["shuffle"] = False
     uninterrupted = _fitted(X, y, epochs=2, **settings)
     _fitted(X, y, **settings).save(tmp_path / "half.keras")
     resumed = CNNClassifier.load(tmp_path / "half.keras").set_params(warm_start=True).fit(X, y)

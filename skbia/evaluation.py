@@ -28,58 +28,6 @@ DEFAULT_FPR_LEVELS: tuple[float, ...] = (0.01, 0.05, 0.10)
 LOW_FPR_LEVELS: tuple[float, ...] = (0.001,)
 
 
-def _check_score_inputs(y_true, y_score, pos_label) -> tuple[np.ndarray, np.ndarray]:
-    """Validate the labels and scores of a binary evaluation; return (0/1 positives, scores).
-
-    :func:`skbia.utils.check_binary_scores` plus the checks it leaves out:
-    scores must be real numbers (not strings, objects or complex numbers,
-    whose imaginary part a float conversion would drop), and the labels must
-    be class labels (no NaN, no continuous values such as scores passed in
-    the place of labels).
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,)
-        True labels.
-    y_score : array-like of shape (n_samples,)
-        Scores, higher meaning more likely positive.
-    pos_label : object
-        The label of the positive class.
-
-    Returns
-    -------
-    positive : ndarray of shape (n_samples,), int
-        1 where ``y_true == pos_label``, else 0.
-    y_score : ndarray of shape (n_samples,), float
-
-    Raises
-    ------
-    TypeError
-        If ``y_score`` holds non-numeric or complex values.
-    ValueError
-        If ``y_true`` holds NaN or continuous (non-integer float) values, or
-        as :func:`skbia.utils.check_binary_scores`: arrays not 1-d, lengths
-        that differ, non-finite scores, or only one class.
-    """
-    scores = np.asarray(y_score)
-    if scores.dtype.kind not in "biuf":
-        raise TypeError(
-            f"y_score must hold real numbers (one score per image); got dtype {scores.dtype}."
-        )
-    labels = np.asarray(y_true)
-    if labels.dtype.kind == "f" and labels.size:
-        if not np.isfinite(labels).all():
-            raise ValueError(
-                f"y_true contains {int((~np.isfinite(labels)).sum())} NaN or infinite labels."
-            )
-        if not np.all(labels == np.round(labels)):
-            raise ValueError(
-                "y_true holds non-integer numbers, not class labels (continuous values such as "
-                "scores): pass the true class of each image as y_true and the scores as y_score."
-            )
-    return check_binary_scores(labels, scores, pos_label)
-
-
 def _check_levels(name: str, levels) -> tuple[float, ...]:
     """Return false-positive rates as a tuple of floats in [0, 1], or raise naming ``name``."""
     if isinstance(levels, str | bytes) or not isinstance(levels, Sequence | np.ndarray):
@@ -132,7 +80,7 @@ def recall_at_fpr(y_true, y_score, max_fpr: float, *, pos_label=1) -> tuple[floa
     """
     if not (is_real(max_fpr) and 0.0 <= max_fpr <= 1.0):
         raise ValueError(f"max_fpr must be between 0 and 1; got {max_fpr!r}.")
-    positive, y_score = _check_score_inputs(y_true, y_score, pos_label)
+    positive, y_score = check_binary_scores(y_true, y_score, pos_label)
     fpr, tpr, thresholds = roc_curve(positive, y_score, drop_intermediate=False)
     allowed = np.flatnonzero(fpr <= max_fpr + 1e-12)
     best = allowed[np.argmax(tpr[allowed])]
@@ -259,7 +207,7 @@ def evaluate_scores(
     prevalence = _check_prevalence(prevalence)
     fpr_levels = _check_levels("fpr_levels", fpr_levels)
     low_fpr_levels = _check_levels("low_fpr_levels", low_fpr_levels)
-    positive, y_score = _check_score_inputs(y_true, y_score, pos_label)
+    positive, y_score = check_binary_scores(y_true, y_score, pos_label)
     n_negative = int(len(positive) - positive.sum())
     metrics: dict[str, float] = {
         "n_positive": float(positive.sum()),

@@ -164,10 +164,11 @@ def plot_roc_pr(
     """
     from sklearn.metrics import PrecisionRecallDisplay, RocCurveDisplay
 
-    from skbia.evaluation import _check_levels, _check_score_inputs
+    from skbia.evaluation import _check_levels
+    from skbia.utils import check_binary_scores
 
     fpr_levels = _check_levels("fpr_levels", fpr_levels)
-    positive, y_score = _check_score_inputs(y_true, y_score, pos_label)
+    positive, y_score = check_binary_scores(y_true, y_score, pos_label)
     fig = Figure(figsize=(10, 4.4), layout="constrained")
     roc_ax, pr_ax = fig.subplots(1, 2)
     RocCurveDisplay.from_predictions(positive, y_score, name=name, ax=roc_ax,

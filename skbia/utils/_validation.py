@@ -208,11 +208,31 @@ def check_binary_scores(y_true, y_score, pos_label) -> tuple[np.ndarray, np.ndar
 
     Raises
     ------
+    TypeError
+        If ``y_score`` holds non-numeric or complex values (a float conversion
+        would drop an imaginary part).
     ValueError
-        If either array is not 1-d, their lengths differ, a score is not
-        finite, or only one class is present.
+        If ``y_true`` holds NaN or continuous (non-integer float) values, such
+        as scores passed in the place of labels; if either array is not 1-d,
+        their lengths differ, a score is not finite, or only one class is
+        present.
     """
+    y_score = np.asarray(y_score)
+    if y_score.dtype.kind not in "biuf":
+        raise TypeError(
+            f"y_score must hold real numbers (one score per image); got dtype {y_score.dtype}."
+        )
     y_true = np.asarray(y_true)
+    if y_true.dtype.kind == "f" and y_true.size:
+        if not np.isfinite(y_true).all():
+            raise ValueError(
+                f"y_true contains {int((~np.isfinite(y_true)).sum())} NaN or infinite labels."
+            )
+        if not np.all(y_true == np.round(y_true)):
+            raise ValueError(
+                "y_true holds non-integer numbers, not class labels (continuous values such as "
+                "scores): pass the true class of each image as y_true and the scores as y_score."
+            )
     y_score = np.asarray(y_score, dtype=float)
     if y_true.ndim != 1 or y_score.ndim != 1:
         raise ValueError(

@@ -273,10 +273,6 @@ ENSEMBLE_EXPECTED_FAILURES = {
     "check_estimator_sparse_matrix": (
         "a sparse matrix is rejected as 'X must be an array of images', without 'sparse'"
     ),
-    "check_classifiers_regression_target": (
-        "a continuous y is taken as that many classes and fails the n_folds count, not "
-        "as a continuous target"
-    ),
     "check_supervised_y_2d": (
         "a column-vector y is raveled without a DataConversionWarning"
     ),

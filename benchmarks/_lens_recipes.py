@@ -346,3 +346,32 @@ def recommended_ensemble(seed: int, setting: Setting, *, epochs: int | None = No
 
     member = _recommended_classifier(seed, epochs)
     return FoldEnsembleClassifier(member, n_folds=3, validation=None, random_state=seed), {}
+
+
+def _survey_injector(seed: int, setting: Setting, n_injected: int):
+    """A :class:`skbia.LensInjector` told only what a survey team knows of its camera.
+
+    The instrument (pixel scale, per-band PSF FWHM, zero point, gain) is the
+    setting's; the lens population is *not*: every setting gets the same broad
+    Einstein-radius and source-magnitude ranges, so the injected lenses are not
+    drawn from the test set's distribution.
+    """
+    from skbia import LensInjector
+
+    k = setting.kwargs
+    return LensInjector(
+        n_injected=n_injected, pixel_scale=setting.pixel_scale,
+        zero_point=float(k.get("zero_point", 30.0)), psf_fwhm=list(k["psf_fwhm"]),
+        gain=float(k["gain"]), einstein_radius=(0.5, 2.5), source_magnitude=(21.0, 24.5),
+        random_state=seed,
+    )
+
+
+@register("recommended-inject")
+def recommended_inject(seed: int, setting: Setting, *, epochs: int | None = None):
+    """``recommended`` behind a LensInjector painting 500 simulated lenses into the
+    training negatives (camera settings of the survey, a broad lens population)."""
+    from imblearn.pipeline import make_pipeline
+
+    return make_pipeline(_survey_injector(seed, setting, 500),
+                         _recommended_classifier(seed, epochs)), {}

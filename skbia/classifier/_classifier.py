@@ -189,9 +189,8 @@ class CNNClassifier(
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for training.
     random_state : int, numpy.random.RandomState or None, default=None
-        Seeds Python, NumPy, TensorFlow and Keras while building and training
-        (and enables TensorFlow's deterministic ops meanwhile): the same seed
-        and data on the same machine give identical predictions.
+        Seeds Python, NumPy and the Keras backend while building and training:
+        the same seed and data on the same machine give identical predictions.
     verbose : {0, 1, 2}, default=0
         Keras verbosity: 0 silent, 1 progress bar, 2 one line per epoch.
     warm_start : bool, default=False

@@ -375,3 +375,12 @@ def recommended_inject(seed: int, setting: Setting, *, epochs: int | None = None
 
     return make_pipeline(_survey_injector(seed, setting, 500),
                          _recommended_classifier(seed, epochs)), {}
+
+
+@register("recommended-inject-1000")
+def recommended_inject_1000(seed: int, setting: Setting, *, epochs: int | None = None):
+    """``recommended-inject`` with 1,000 injected lenses (each negative hosts two)."""
+    from imblearn.pipeline import make_pipeline
+
+    return make_pipeline(_survey_injector(seed, setting, 1000),
+                         _recommended_classifier(seed, epochs)), {}

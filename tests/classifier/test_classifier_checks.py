@@ -111,6 +111,14 @@ EXPECTED_FAILURES = {
     ),
 }
 
+# Checks that fail or pass by float32 rounding alone (which images share an inference
+# batch, the order of a mini-batch sum): their xfail is not strict, since a run whose
+# last bits happen to agree passes them.
+ROUNDING_DEPENDENT_CHECKS = {
+    "check_methods_sample_order_invariance",
+    "check_sample_weight_equivalence_on_dense_data",
+}
+
 # Quick checks run by default; the others (several network fits each) are slow.
 FAST_CHECKS = {
     "check_estimator_cloneable",
@@ -164,7 +172,8 @@ def _cases():
         name = _check_name(check)
         marks = []
         if name in EXPECTED_FAILURES:
-            marks.append(pytest.mark.xfail(reason=EXPECTED_FAILURES[name], strict=True))
+            strict = name not in ROUNDING_DEPENDENT_CHECKS
+            marks.append(pytest.mark.xfail(reason=EXPECTED_FAILURES[name], strict=strict))
         if name not in FAST_CHECKS:
             marks.append(pytest.mark.slow)
         yield pytest.param(est, check, marks=marks, id=_check_id(check))
@@ -182,6 +191,7 @@ def test_every_expected_failure_is_a_real_check():
         for _, check in estimator_checks_generator(_estimator(), legacy=True)  # as _cases
     }
     assert set(EXPECTED_FAILURES) <= names
+    assert ROUNDING_DEPENDENT_CHECKS <= set(EXPECTED_FAILURES)
     assert FAST_CHECKS <= names
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from skbia.cli._config import check_config, load_config, parse_assignment
+from skbia.cli._injection_flags import add_injector_section, check_injector_section
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fts.gz")
 
@@ -393,16 +394,20 @@ def gather_config(
             if flag == "max_pixel" and len(value) == 1:
                 value = value[0]
             config["classifier"][param] = value
+    add_injector_section(args, config)
     if getattr(args, "random_state", None) is not None:
         config["classifier"]["random_state"] = args.random_state
-        if "augmenter" in config:
-            config["augmenter"]["random_state"] = args.random_state
+        for section in ("augmenter", "injector"):
+            if section in config:
+                config[section]["random_state"] = args.random_state
         if "online_augmentation" in config:  # seeded by the classifier's random_state
             config["online_augmentation"].pop("random_state", None)
     for text in args.assignments:
         section, name, value = parse_assignment(text)
         config.setdefault(section, {})[name] = value
-    return check_config(config, sections, source="the parameters")
+    config = check_config(config, sections, source="the parameters")
+    check_injector_section(config)
+    return config
 
 
 def _recipe_config(recipe: str | None) -> dict[str, dict[str, Any]]:
@@ -418,16 +423,19 @@ def _recipe_config(recipe: str | None) -> dict[str, dict[str, Any]]:
 
 
 def build_estimator(config: dict[str, dict[str, Any]], *, verbose: int) -> Any:
-    """Build a CNNClassifier, preceded by an ImageAugmenter if configured.
+    """Build a CNNClassifier, preceded by a LensInjector and an ImageAugmenter if configured.
 
     An ``online_augmentation`` section becomes the classifier's
     ``augmentation`` (an ImageAugmenter whose transforms are drawn anew every
-    epoch); an ``augmenter`` section a sampler step before it (fixed copies).
+    epoch); an ``augmenter`` section a sampler step before it (fixed copies);
+    an ``injector`` section a LensInjector step first, so that injected
+    lenses are augmented like the real ones.
 
     Parameters
     ----------
     config : dict of str to dict
-        ``classifier`` (and optionally ``augmenter``) parameters.
+        ``classifier`` (and optionally ``injector``, ``augmenter`` and
+        ``online_augmentation``) parameters.
     verbose : int
         Keras verbosity used unless the configuration sets ``verbose``.
 
@@ -442,11 +450,18 @@ def build_estimator(config: dict[str, dict[str, Any]], *, verbose: int) -> Any:
     if "online_augmentation" in config:
         params["augmentation"] = ImageAugmenter(**config["online_augmentation"])
     classifier = CNNClassifier(**params)
-    if "augmenter" not in config:
+    samplers = []
+    if "injector" in config:
+        from skbia.augmentation import LensInjector
+
+        samplers.append(LensInjector(**config["injector"]))
+    if "augmenter" in config:
+        samplers.append(ImageAugmenter(**config["augmenter"]))
+    if not samplers:
         return classifier
     from imblearn.pipeline import make_pipeline
 
-    return make_pipeline(ImageAugmenter(**config["augmenter"]), classifier)
+    return make_pipeline(*samplers, classifier)
 
 
 def final_classifier(estimator: Any) -> Any:

@@ -10,6 +10,11 @@ names to values, e.g.::
     augmenter:           # ImageAugmenter parameters; leave out for no augmentation
       n_copies: 25
       rotation: true
+    injector:            # LensInjector parameters: synthetic lenses painted into negatives
+      n_injected: 500
+      pixel_scale: 0.263
+      zero_point: 30.0
+      psf_fwhm: [1.3, 1.1, 1.0]
 
 ``skbia tune`` also reads ``space`` (keyword arguments of
 :func:`skbia.tuning.build_search_space`) and ``search`` (keyword arguments of
@@ -26,8 +31,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-FIT_SECTIONS = ("classifier", "augmenter", "online_augmentation")
-TUNE_SECTIONS = ("classifier", "augmenter", "online_augmentation", "space", "search")
+FIT_SECTIONS = ("classifier", "injector", "augmenter", "online_augmentation")
+TUNE_SECTIONS = ("classifier", "injector", "augmenter", "online_augmentation", "space", "search")
 
 # a plain scalar in scientific notation: YAML 1.1 (PyYAML) only reads 1.0e+3 as a float,
 # not 1e3, 1e-3 or 1.0e3, which it keeps as strings

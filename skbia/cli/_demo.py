@@ -24,8 +24,8 @@ from skbia.cli._outputs import check_output_folder
 
 # what skbia demo writes into its output folder
 DEMO_OUTPUTS = ("model.keras", "metrics.txt", "metrics.json", "sample_images.png",
-                "augmented_lenses.png", "training_history.png", "top_false_positives.png",
-                "roc_pr_curves.png", "tsne.png")
+                "augmented_lenses.png", "injected_lenses.png", "training_history.png",
+                "top_false_positives.png", "roc_pr_curves.png", "tsne.png")
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,9 @@ def run_demo(args: argparse.Namespace) -> int:
               output / "sample_images.png")
         _save(_augmentation_figure(classifier.augmentation, X, y),
               output / "augmented_lenses.png")
+    with Timer("painting synthetic lenses into 8 training non-lenses (what skbia fit "
+               "--inject would add)"):
+        _save(_injection_figure(X, y, seed), output / "injected_lenses.png")
     n_lenses = max(int(y.sum()), round(classifier.balance_ratio * int((y == 0).sum())))
     print(f"  online augmentation: every epoch serves {n_lenses} freshly transformed lenses "
           f"+ {int((y == 0).sum())} others (the test set is not augmented)")
@@ -181,6 +184,31 @@ def _augmentation_figure(augmenter, X: np.ndarray, y: np.ndarray):
     return plot_images(np.stack(panels), titles, ncols=n_shown + 1,
                        title="Online augmentation of two lenses: each epoch draws a fresh "
                              "exact rotation/flip and a small shift")
+
+
+def _injection_figure(X: np.ndarray, y: np.ndarray, seed: int, n: int = 8):
+    """Top row: training non-lenses; bottom row: the same images with an injected lens.
+
+    The camera settings are those the simulator used (``make_lenses``'
+    defaults), as a user would give their survey's.
+    """
+    from skbia.cli._inject import injection_figure
+    from skbia.datasets import inject_lenses, select_hosts
+
+    others = np.flatnonzero(y == 0)
+    hosts = others[select_hosts(X[others], "bright_red_centre")][:n]
+    half_side = X.shape[1] * 0.263 / 2
+    injected, metadata = inject_lenses(
+        X[hosts], pixel_scale=0.263, zero_point=30.0, psf_fwhm=[1.5, 1.55, 1.2], gain=30.0,
+        einstein_radius=(min(1.0, half_side / 2), min(2.5, half_side * 0.8)),
+        random_state=seed, return_metadata=True,
+    )
+    kept = hosts[np.asarray(metadata["host_index"], dtype=np.intp)]
+    return injection_figure(
+        X[kept], injected, metadata, n, host_index=kept, crop=48,
+        title="Synthetic lenses painted into training non-lenses (skbia fit --inject): "
+              "hosts (top), injected (bottom)",
+    )
 
 
 def _ranking_figure(X: np.ndarray, y: np.ndarray, scores: np.ndarray, n: int = 8):

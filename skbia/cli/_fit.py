@@ -61,6 +61,7 @@ def run_fit(args: argparse.Namespace) -> int:
         print(f"validation: {len(y_val)} images held out before augmentation")
     with Timer(f"training {type(estimator).__name__}"):
         estimator.fit(X, y)
+    _print_injection(estimator)
     classifier.save(output)
     print(f"model saved to {output}")
     for plot in plots:
@@ -181,12 +182,48 @@ def _fit_ensemble(args, config, estimator, X, y, output: Path, plots: list[Path]
     )
     with Timer(f"training {args.ensemble} members of {type(estimator).__name__}"):
         ensemble.fit(X, y)
+    for k, member in enumerate(ensemble.estimators_, start=1):
+        _print_injection(member, f"member {k}: ")
     print(_oof_summary(ensemble, y))
     ensemble.save(output, overwrite=args.overwrite)
     print(f"ensemble of {args.ensemble} members saved to {output}")
     for member, plot in zip(ensemble.estimators_, plots, strict=False):
         _save_history(final_classifier(member), plot)
     return 0
+
+
+def injection_summary(estimator: Any) -> str | None:
+    """Describe what the LensInjector step of a fitted pipeline added, if it has one.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted CNNClassifier or pipeline.
+
+    Returns
+    -------
+    line : str or None
+        How many lenses were painted into the training negatives and the
+        fraction of draws that failed the quality cut; None without an
+        injector.
+    """
+    from skbia.augmentation import LensInjector
+
+    steps = [step for _, step in getattr(estimator, "steps", [])]
+    injectors = [step for step in steps if isinstance(step, LensInjector)]
+    if not injectors:
+        return None
+    injector = injectors[0]
+    added = len(injector.host_indices_)
+    return (f"lens injection: {added} of {injector.n_injected_} lenses painted into training "
+            f"negatives; {injector.rejected_fraction_:.1%} of the draws failed the quality "
+            "cut and were redrawn")
+
+
+def _print_injection(estimator: Any, prefix: str = "") -> None:
+    line = injection_summary(estimator)
+    if line is not None:
+        print(prefix + line)
 
 
 def _oof_summary(ensemble: Any, y) -> str:

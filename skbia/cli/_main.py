@@ -1,4 +1,4 @@
-"""The ``skbia`` command: ``demo``, ``fit``, ``predict`` and ``tune``.
+"""The ``skbia`` command: ``demo``, ``fit``, ``predict``, ``tune`` and ``inject``.
 
 Parsing the command line imports only the standard library; TensorFlow and the
 rest of skbia are imported inside the subcommand that needs them, so
@@ -23,7 +23,11 @@ _HANDLERS = {
     "fit": ("skbia.cli._fit", "run_fit"),
     "predict": ("skbia.cli._predict", "run_predict"),
     "tune": ("skbia.cli._tune", "run_tune"),
+    "inject": ("skbia.cli._inject", "run_inject"),
 }
+
+# subcommands that never import Keras
+_WITHOUT_KERAS = frozenset({"inject"})
 
 _DESCRIPTION = """\
 Train convolutional neural networks on small, imbalanced multi-band image sets.
@@ -31,6 +35,9 @@ Train convolutional neural networks on small, imbalanced multi-band image sets.
   skbia demo                       simulate lenses, augment, train, evaluate, plot
   skbia fit --positives P.npy --negatives N.npy -o model.keras
   skbia fit --positives P.npy --negatives N.npy --ensemble 5 -o model_dir
+  skbia fit --positives P.npy --negatives N.npy --inject 500 --pixel-scale 0.263 \
+            --zeropoint 30 --psf-fwhm 1.3 1.1 1.0 -o model.keras
+  skbia inject hosts.npy --pixel-scale 0.263 --zeropoint 30 --psf-fwhm 1.3 -o injected/
   skbia predict model.keras images.fits -o scores.csv
   skbia tune --config search.yaml --positives P.npy --negatives N.npy -o search/
 
@@ -101,6 +108,50 @@ def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
                             "number and '1e-3' a string; repeatable)")
 
 
+def _add_injection_physics(group) -> None:
+    """Add the camera and lens-population flags shared by ``fit --inject`` and ``inject``."""
+    group.add_argument("--pixel-scale", type=float, metavar="ARCSEC",
+                       help="pixel scale of the images in arcsec per pixel")
+    group.add_argument("--zeropoint", dest="zero_point", type=float, nargs="+",
+                       metavar="MAG",
+                       help="AB magnitude of one flux unit of the images: one value, or one per "
+                            "band")
+    group.add_argument("--psf-fwhm", type=float, nargs="+", metavar="ARCSEC",
+                       help="PSF full width at half maximum in arcsec: one value, or one per "
+                            "band")
+    group.add_argument("--psf", choices=("moffat", "gaussian"),
+                       help="PSF profile (default: moffat, beta 3.5)")
+    group.add_argument("--einstein-radius", type=float, nargs="+", metavar="ARCSEC",
+                       help="Einstein radius in arcsec: one value, or LOW HIGH for a uniform "
+                            "range (default: 1 3)")
+    group.add_argument("--source-magnitude", type=float, nargs="+", metavar="MAG",
+                       help="unlensed AB magnitude of the source in the reference band: one "
+                            "value, or BRIGHT FAINT for a range (default: 21 23.5)")
+    group.add_argument("--gain", type=float, nargs="+", metavar="E_PER_UNIT",
+                       help="electrons per flux unit, one value or one per band: adds the "
+                            "source's own photon noise (default: none)")
+    group.add_argument("--min-snr", type=float, metavar="SNR",
+                       help="quality cut: smallest signal-to-noise of the lensed source in its "
+                            "best band (default: 20)")
+    group.add_argument("--min-magnification", type=float, metavar="MU",
+                       help="quality cut: smallest total magnification (default: 3)")
+
+
+def _add_injection_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "lens injection",
+        "paint synthetic lenses into the training negatives of each fit (a LensInjector before "
+        "any augmenter); the camera flags are required with --inject unless a configuration "
+        "'injector' section sets them",
+    )
+    group.add_argument("--inject", metavar="N",
+                       help="number of injected lenses: an integer count, or a fraction such "
+                            "as 0.5 of the number of negatives")
+    group.add_argument("--inject-hosts", choices=("all", "bright_red_centre"),
+                       help="which negatives may be hosts (default: all)")
+    _add_injection_physics(group)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser of the ``skbia`` command.
 
@@ -141,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_arguments(fit)
     _add_config_arguments(fit)
+    _add_injection_arguments(fit)
     fit.add_argument("--validation-fraction", type=float, default=0.0, metavar="F",
                      help="hold out this stratified fraction of the images (before any "
                           "augmentation) as validation data for val_ metrics (default: 0)")
@@ -215,7 +267,46 @@ def build_parser() -> argparse.ArgumentParser:
                            "they come from")
     tune.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     tune.add_argument("--quiet", "-q", action="store_true", help="no per-trial progress")
-    for command in (demo, fit, predict, tune):
+    inject = commands.add_parser(
+        "inject", help="paint synthetic lenses into host images and save them for inspection",
+        description="Paint a ray-traced lensed source into each chosen host image "
+                    "(skbia.datasets.inject_lenses) and write the injected images "
+                    "(injected.npy), the hosts they were made from (hosts.npy), one metadata "
+                    "row per image (metadata.csv: Einstein radius, source magnitude and S/N per "
+                    "band, magnification, ...) and a picture of hosts beside their injected "
+                    "copies (injected.png) into the output folder. The camera settings "
+                    "(--pixel-scale, --zeropoint, --psf-fwhm) are required: they must be those "
+                    "of the images.",
+    )
+    inject.add_argument("images", help="host images (.npy or FITS), background subtracted; "
+                                       "never known lenses")
+    inject.add_argument("--output", "-o", required=True, metavar="DIR",
+                        help="folder for the outputs, created if missing (its parent must "
+                             "exist); outputs of an earlier run in it are an error unless "
+                             "--overwrite")
+    inject.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
+    _add_image_arguments(inject)
+    hosts = inject.add_argument_group("hosts")
+    hosts.add_argument("--select", choices=("all", "bright_red_centre"), default="all",
+                       help="which images may be hosts: all, or those whose central object is "
+                            "bright and red (see skbia.datasets.select_hosts; default: "
+                            "%(default)s)")
+    hosts.add_argument("--indices", metavar="FILE",
+                       help="a .npy file of host indices (integers) or a boolean mask, one per "
+                            "image; replaces --select")
+    hosts.add_argument("--n-injected", "-n", type=int, metavar="N",
+                       help="number of injected images, drawn from the selected hosts (without "
+                            "replacement when there are enough; default: one per selected "
+                            "host)")
+    physics = inject.add_argument_group("camera and lens population")
+    _add_injection_physics(physics)
+    inject.add_argument("--random-state", type=int, default=0,
+                        help="seed of the host draw and the injections (default: 0)")
+    inject.add_argument("--n-jobs", type=int, default=None,
+                        help="threads for the injections, -1 for one per CPU core (default: 1)")
+    inject.add_argument("--plot-count", type=int, default=8, metavar="K",
+                        help="host/injected pairs shown in injected.png (default: %(default)s)")
+    for command in (demo, fit, predict, tune, inject):
         # SUPPRESS: a subcommand without --debug keeps the value given before the subcommand
         _add_debug_argument(command, default=argparse.SUPPRESS)
     return parser
@@ -272,7 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # idle OpenMP threads (scikit-learn's t-SNE, ...) sleep instead of spinning, so they do
     # not starve TensorFlow's threads on few cores; only effective before OpenMP starts
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    if not args.debug:
+    if not args.debug and args.command not in _WITHOUT_KERAS:
         _import_keras_quietly()
     module_name, function_name = _HANDLERS[args.command]
     handler = getattr(importlib.import_module(module_name), function_name)

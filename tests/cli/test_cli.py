@@ -324,12 +324,13 @@ def test_demo_fast_writes_everything(tmp_path, capsys):
     assert "ROC AUC" in text and "recall at 5% false-positive rate" in text
     # every step that can take a while says so, even with --quiet
     for step in ("simulating", "plotting sample images", "training the recommended",
-                 "scoring the 40 test images", "plotting the training history", "t-SNE map"):
+                 "painting synthetic lenses", "scoring the 40 test images",
+                 "plotting the training history", "t-SNE map"):
         assert f"{step}" in text, step
-    assert text.count("  done in ") == 6
+    assert text.count("  done in ") == 7
     expected = {"model.keras", "metrics.txt", "metrics.json", "sample_images.png",
-                "augmented_lenses.png", "training_history.png", "roc_pr_curves.png", "tsne.png",
-                "top_false_positives.png"}
+                "augmented_lenses.png", "injected_lenses.png", "training_history.png",
+                "roc_pr_curves.png", "tsne.png", "top_false_positives.png"}
     assert expected <= {p.name for p in out.iterdir()}
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0 <= metrics["roc_auc"] <= 1 and metrics["n_positive"] == 10

@@ -149,4 +149,9 @@ def device_scope(
             return estimator.model_.distribute_strategy.scope()
         return _mirrored_strategy().scope()
     kind, _, index = name.partition(":")
+    if kind == "cpu" and keras.backend.backend() == "torch":
+        # PyTorch names its one CPU device "cpu": under "cpu:0" Keras moves every new variable
+        # to another device name, which turns its Parameter into a plain tensor and fails for
+        # integer variables (a dropout layer's seed state)
+        return keras.device("cpu")
     return keras.device(f"{kind}:{index or 0}")

@@ -194,6 +194,8 @@ class _TrainingMixin:
         """Train the built model with skbia's callbacks after the user's."""
         validation = self._pending_validation
         training_images = X
+        if self.batch_size is not None and self.batch_size != -1:
+            kwargs["batch_size"] = int(self.batch_size)  # PyTorch's loader takes Python ints only
         if validation is not None:
             kwargs["validation_data"] = self._encode_validation(validation)
         if self.augmentation is not None:
@@ -225,6 +227,15 @@ class _TrainingMixin:
                 initial_epoch=initial_epoch,
                 **kwargs,
             )
+        except RuntimeError as error:
+            if _torch_refused_non_finite_outputs(error):
+                raise FloatingPointError(
+                    "Training diverged: the network's outputs became NaN during training "
+                    "(PyTorch's cross-entropy refused them), so its weights are no longer "
+                    "finite. Lower learning_rate, pick another optimizer, or check the pixel "
+                    "scaling (normalize, min_pixel, max_pixel)."
+                ) from error
+            raise
         finally:
             self._fit_callbacks = user_callbacks
         self.history_ = dict(self.history_)
@@ -296,3 +307,14 @@ def _check_model_finite(model, images: np.ndarray, n_epochs: int) -> None:
         "logged loss is finite. Lower learning_rate, pick another optimizer, or check the "
         "pixel scaling (normalize, min_pixel, max_pixel)."
     )
+
+
+def _torch_refused_non_finite_outputs(error: RuntimeError) -> bool:
+    """Whether PyTorch's binary cross-entropy stopped training because outputs were NaN.
+
+    On TensorFlow and JAX a diverged network gives a NaN loss, which
+    :class:`~skbia.callbacks.StopOnNonFiniteLoss` and the history check report;
+    PyTorch's kernel raises instead.
+    """
+    return (keras.backend.backend() == "torch"
+            and "input should be between 0 and 1" in str(error))

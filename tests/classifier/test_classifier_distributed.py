@@ -85,6 +85,7 @@ SCRIPT = textwrap.dedent(
 
 def test_mirrored_training_runs_on_two_replicas_and_saves_exactly(tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
+    env["KERAS_BACKEND"] = "tensorflow"  # MirroredStrategy, whatever backend the suite runs on
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO, env.get("PYTHONPATH")]))
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path / "model.keras")],

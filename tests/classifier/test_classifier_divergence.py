@@ -55,6 +55,8 @@ def test_a_loss_that_turns_non_finite_stops_training_in_that_epoch(blobs):
     clf = _alexnet(epochs=6, callbacks=[PoisonWeights(epoch=1)])
     with pytest.raises(FloatingPointError, match="Training diverged"):
         clf.fit(X, y)
+    if keras.backend.backend() == "torch":
+        return  # PyTorch's cross-entropy raises at the NaN outputs: no history is recorded
     losses = np.asarray(clf.history_["loss"])
     assert len(losses) == 3 and np.isfinite(losses[:2]).all() and not np.isfinite(losses[2])
 

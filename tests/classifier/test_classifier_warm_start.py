@@ -149,6 +149,9 @@ def test_without_warm_start_every_change_builds_a_new_network(base, blobs):
     assert len(clf.history_["loss"]) == 1
 
 
+@pytest.mark.skipif(keras.backend.backend() == "torch",
+                    reason="Keras' dropout on PyTorch draws an unseeded layer's masks from "
+                           "torch's global generator, which is not saved with the model")
 def test_save_load_and_continue_with_dropout_equals_uninterrupted_training(blobs, tmp_path):
     # the dropout layers' random-generator states are saved with the model; on JAX the
     # shuffling of a continued fit differs from the uninterrupted one (see the docs)

@@ -14,6 +14,8 @@ images (:mod:`skbia.classifier._tta`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import keras
 import numpy as np
 from sklearn.exceptions import NotFittedError
@@ -25,6 +27,28 @@ __all__ = ["_PredictionMixin"]
 
 # up to this many images, predictions call the model directly (see _direct_predict_applies)
 _DIRECT_PREDICT_MAX_IMAGES = 512
+
+# a memory-mapped X is predicted in chunks of about this many bytes of float32 images, so that
+# it is never copied whole (see _stream_chunks)
+_STREAM_CHUNK_BYTES = 256 * 2**20
+
+
+def _stream_chunks(X) -> Iterator | None:
+    """Return the chunks to predict ``X`` in, or None to predict it in one call.
+
+    A memory-mapped array (``numpy.load(path, mmap_mode="r")``) larger than
+    :data:`_STREAM_CHUNK_BYTES` as float32 is cut into slices of the map
+    (read from the file one at a time, never copied whole); an iterator (a
+    generator of arrays, ``iter(list_of_arrays)``) is taken as its chunks.
+    """
+    if isinstance(X, Iterator):
+        return X
+    if isinstance(X, np.memmap) and X.ndim >= 3:
+        per_image = 4 * int(np.prod(X.shape[1:]))
+        step = max(1, _STREAM_CHUNK_BYTES // max(per_image, 1))
+        if len(X) > step:
+            return (X[start:start + step] for start in range(0, len(X), step))
+    return None
 
 
 class _PredictionMixin:
@@ -83,10 +107,17 @@ class _PredictionMixin:
     def predict_proba(self, X) -> np.ndarray:
         """Return class probabilities for raw, full-size images.
 
+        A memory-mapped array (``numpy.load(path, mmap_mode="r")``) is read and
+        predicted a chunk at a time (about 256 MB of float32 images), never
+        copied whole; an iterator of arrays (e.g. a generator of chunks) is
+        predicted chunk by chunk and the probabilities concatenated in order.
+        For many files at once see :func:`skbia.scoring.score_files`.
+
         Parameters
         ----------
         X : array-like of shape (n_images, height, width, channels) or (n_images, height, width)
-            Images of the training size and channel count.
+            Images of the training size and channel count, or an iterator of
+            such arrays.
 
         Returns
         -------
@@ -98,7 +129,15 @@ class _PredictionMixin:
         FloatingPointError
             If the network outputs NaN or infinity for any image (diverged
             weights); NaN is never returned as a probability.
+        ValueError
+            If an iterator yields no chunks.
         """
+        chunks = _stream_chunks(X)
+        if chunks is not None:
+            parts = [self.predict_proba(chunk) for chunk in chunks]
+            if not parts:
+                raise ValueError("X is an iterator that yielded no chunks of images.")
+            return np.concatenate(parts, axis=0)
         proba = np.asarray(super().predict_proba(X)).reshape(-1, len(self.classes_))
         finite = np.isfinite(proba).all(axis=1)
         if not finite.all():

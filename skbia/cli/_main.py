@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from skbia import __version__
 from skbia.cli._outputs import OVERWRITE_HELP
+from skbia.cli._predict_args import PREDICT_DESCRIPTION, add_predict_arguments
 
 # subcommand -> (module, function) that runs it; imported only when chosen
 _HANDLERS = {
@@ -218,25 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--quiet", "-q", action="store_true", help="no per-epoch progress")
 
     predict = commands.add_parser(
-        "predict", help="score images with a saved model and write a CSV",
-        description="Score images (.npy or FITS) with a model saved by 'skbia fit' "
-                    "(or CNNClassifier.save), or an ensemble folder saved by 'skbia fit "
-                    "--ensemble' (or FoldEnsembleClassifier.save), and write one CSV row per "
-                    "image.",
+        "predict", help="score images with a saved model and write a CSV or Parquet table",
+        description=PREDICT_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    predict.add_argument("model", help="the saved model: a .keras file or an ensemble folder")
-    predict.add_argument("images", help="images to score (.npy, .fits, .fit, .fts, .fits.gz)")
-    predict.add_argument("--output", "-o", default="scores.csv", metavar="CSV",
-                         help="CSV file to write, in an existing folder; an existing file is "
-                              "an error unless --overwrite (default: %(default)s)")
-    predict.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
-    _add_image_arguments(predict)
-    predict.add_argument("--fill-value", type=float, default=None,
-                         help="replace NaN/inf pixels by this value (default: such pixels "
-                              "are an error naming the images)")
-    predict.add_argument("--batch-size", type=int, default=64,
-                         help="images scored at a time, a positive integer; bounds the memory "
-                              "used (default: %(default)s)")
+    add_predict_arguments(predict)
 
     tune = commands.add_parser(
         "tune", help="Bayesian search of augmentation and network parameters",

@@ -10,14 +10,21 @@ from pathlib import Path
 import numpy as np
 
 from skbia.cli._common import Timer, load_images
-from skbia.cli._outputs import check_output_file
+from skbia.cli._outputs import check_output_file, check_parent
+
+# options that ask for streaming (skbia.scoring.score_files) even for one file
+_STREAM_OPTIONS = ("chunk_size", "part_size", "top", "scheduler", "dataset", "id_column",
+                   "id_dataset")
 
 
 def run_predict(args: argparse.Namespace) -> int:
     """Run ``skbia predict`` (see ``skbia predict --help``).
 
-    The options, the output file and the inputs are checked before the model
-    is loaded; the CSV is written only once every image has a finite score.
+    One ``.npy`` or FITS file with a ``.csv`` output and no streaming option
+    is scored whole: the options, the output file and the inputs are checked
+    before the model is loaded, and the CSV is written only once every image
+    has a finite score. Anything else streams through
+    :func:`skbia.scoring.score_files` (see :func:`run_streaming`).
 
     Parameters
     ----------
@@ -30,7 +37,11 @@ def run_predict(args: argparse.Namespace) -> int:
         0 on success.
     """
     batch_size = check_batch_size(args.batch_size)
-    output = check_output_file(args.output, flag="--output", suffixes=(".csv",),
+    images_arg = list(args.images) if isinstance(args.images, (list, tuple)) else [args.images]
+    if streams(args, images_arg):
+        return run_streaming(args, images_arg, batch_size)
+    args.images = images_arg[0]
+    output = check_output_file(args.output, flag="--output", suffixes=(".csv", ".parquet"),
                                overwrite=args.overwrite)
     model_path = Path(args.model)
     if not model_path.exists():
@@ -56,6 +67,106 @@ def run_predict(args: argparse.Namespace) -> int:
               "not probabilities")
     print(f"scores written to {output}")
     return 0
+
+
+def streams(args: argparse.Namespace, images: list[str]) -> bool:
+    """Whether ``skbia predict`` streams (see ``skbia predict --help``).
+
+    It scores one file whole, as before, when given one existing ``.npy`` or
+    FITS file, a ``.csv`` output and none of the streaming options.
+    """
+    if any(getattr(args, name, None) is not None for name in _STREAM_OPTIONS):
+        return True
+    if len(images) != 1 or str(args.output).lower().endswith(".parquet"):
+        return True
+    path = Path(images[0])
+    if path.is_dir() or path.name.lower().endswith((".txt", ".lst", ".list")):
+        return True
+    if not path.exists():
+        return any(character in images[0] for character in "*?[")
+    return path.name.lower().endswith((".h5", ".hdf5", ".hdf", ".he5"))
+
+
+def run_streaming(args: argparse.Namespace, images: list[str], batch_size: int) -> int:
+    """Score ``images`` with :func:`skbia.scoring.score_files`, on Dask with ``--scheduler``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``skbia predict`` arguments.
+    images : list of str
+        The inputs (files, patterns, folders, lists).
+    batch_size : int
+        Checked ``--batch-size``.
+
+    Returns
+    -------
+    status : int
+        0 when the run finished (skipped images are counted, not failures).
+    """
+    from skbia.scoring import score_files
+
+    output = Path(args.output)
+    name = output.name.lower()
+    if not name.endswith((".csv", ".parquet")) or name in (".csv", ".parquet"):
+        raise ValueError(f"--output: {str(output)!r} must end in '.csv' or '.parquet'.")
+    check_parent(output, "--output")
+    chunk_size = args.chunk_size if args.chunk_size is not None else max(1024, batch_size)
+    options = {
+        "chunk_size": chunk_size, "batch_size": batch_size,
+        "part_size": args.part_size if args.part_size is not None else 65536,
+        "fill_value": args.fill_value, "overwrite": args.overwrite, "hdu": args.hdu,
+        "dataset": args.dataset, "id_column": args.id_column, "id_dataset": args.id_dataset,
+        "channels_first": args.channels_first, "top": args.top,
+        "progress": not args.quiet,
+    }
+    client = cluster = None
+    try:
+        if args.scheduler is not None:
+            client, cluster = connect(args.scheduler)
+        summary = score_files(args.model, images, args.output, client=client, **options)
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    print(summary.report())
+    for path in summary.top_files:
+        print(f"top {args.top} candidates: {path}")
+    return 0
+
+
+def connect(scheduler: str):
+    """Return a ``distributed.Client`` (and the local cluster it started, or None).
+
+    Parameters
+    ----------
+    scheduler : str
+        A scheduler address, or ``local:N`` for a cluster of N local worker processes.
+
+    Returns
+    -------
+    client : distributed.Client
+    cluster : distributed.LocalCluster or None
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as error:
+        raise ImportError("--scheduler needs dask.distributed: pip install 'skbia[dask]'.") \
+            from error
+    if scheduler.startswith("local:"):
+        count = scheduler.split(":", 1)[1]
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"--scheduler {scheduler}: give local:N with N a positive "
+                             "number of worker processes.")
+        cluster = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        return Client(cluster), cluster
+    try:
+        return Client(scheduler, timeout="30s"), None
+    except (OSError, TimeoutError) as error:
+        raise OSError(f"--scheduler {scheduler}: cannot reach the Dask scheduler "
+                      f"({error}).") from error
 
 
 def check_batch_size(batch_size: object) -> int:

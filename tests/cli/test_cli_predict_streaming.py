@@ -138,3 +138,31 @@ def test_expected_failures_are_one_line_before_any_work(survey, tmp_path, capsys
     _one_line_error(*_run(["predict", model, str(folder / "tiles"), "-o", output,
                            "--scheduler", "local:0"], capsys)[::2], "local:N")
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_hdf5_and_fits_inputs_with_id_columns(survey, tmp_path, capsys):
+    h5py = pytest.importorskip("h5py")
+    fits = pytest.importorskip("astropy.io.fits")
+    folder, X, expected = survey
+    with h5py.File(tmp_path / "tile.h5", "w") as handle:
+        handle["cutouts"] = X[:10]
+        handle["objid"] = np.arange(500, 510)
+        handle["other"] = X[:2]
+    status, _, err = _run(["predict", str(folder / "model.keras"), str(tmp_path / "tile.h5"),
+                           "-o", str(tmp_path / "h.csv"), "-q"], capsys)
+    _one_line_error(status, err, "name the one holding the images with --dataset")
+    assert _run(["predict", str(folder / "model.keras"), str(tmp_path / "tile.h5"), "--dataset",
+                 "cutouts", "--id-dataset", "objid", "-o", str(tmp_path / "h.csv"), "-q",
+                 "--chunk-size", "3"], capsys)[0] == 0
+    rows = _rows(tmp_path / "h.csv")
+    assert list(rows[0]) == ["source", "index", "id", "predicted", "score_1"]
+    assert [r["id"] for r in rows] == [str(i) for i in range(500, 510)]
+    np.testing.assert_allclose([float(r["score_1"]) for r in rows], expected[:10], rtol=1e-5)
+    table = fits.BinTableHDU.from_columns(
+        [fits.Column(name="NAME", format="8A", array=[f"lens{i}" for i in range(6)])])
+    fits.HDUList([fits.PrimaryHDU(X[10:16].astype(">f4")), table]).writeto(tmp_path / "t.fits")
+    assert _run(["predict", str(folder / "model.keras"), str(tmp_path / "t.fits"),
+                 "--id-column", "NAME", "-o", str(tmp_path / "f.csv"), "-q"], capsys)[0] == 0
+    rows = _rows(tmp_path / "f.csv")
+    assert [r["id"] for r in rows] == [f"lens{i}" for i in range(6)]
+    np.testing.assert_allclose([float(r["score_1"]) for r in rows], expected[10:16], rtol=1e-5)

@@ -14,6 +14,7 @@ images (:mod:`skbia.classifier._tta`).
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Iterator
 
 import keras
@@ -47,8 +48,26 @@ def _stream_chunks(X) -> Iterator | None:
         per_image = 4 * int(np.prod(X.shape[1:]))
         step = max(1, _STREAM_CHUNK_BYTES // max(per_image, 1))
         if len(X) > step:
-            return (X[start:start + step] for start in range(0, len(X), step))
+            return _memmap_chunks(X, step)
     return None
+
+
+def _memmap_chunks(X: np.memmap, step: int) -> Iterator[np.ndarray]:
+    """Yield slices of a memory map, dropping the pages read from the process after each.
+
+    Pages of a memory map that have been read stay resident until the map
+    is closed, so without ``madvise(MADV_DONTNEED)`` (a read-only map's pages
+    stay in the page cache, and are read back if touched again) memory would
+    grow to the size of the whole file.
+    """
+    for start in range(0, len(X), step):
+        yield X[start:start + step]
+        mapped = getattr(X, "_mmap", None)
+        if mapped is not None and hasattr(mmap, "MADV_DONTNEED") and X.mode == "r":
+            try:
+                mapped.madvise(mmap.MADV_DONTNEED)
+            except (OSError, ValueError):  # pragma: no cover - platform dependent
+                pass
 
 
 class _PredictionMixin:

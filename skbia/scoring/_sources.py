@@ -8,6 +8,7 @@ demand, so a chunk costs its own size in memory, never the file's.
 
 from __future__ import annotations
 
+import os
 import pickle
 import warnings
 from dataclasses import dataclass
@@ -156,7 +157,11 @@ def open_source(path: str | Path, options: SourceOptions | None = None) -> Image
     if kind == "npy":
         if options.hdu is not None or options.dataset is not None:
             raise ValueError(f"--hdu and --dataset do not apply to the .npy file {path}.")
-        return ImageSource(path, _open_npy(path), options)
+        mapped = _open_npy(path)
+        if mapped.flags.c_contiguous and mapped.dtype.itemsize and hasattr(os, "preadv"):
+            reader = _NpyReader(path, mapped)
+            return ImageSource(path, reader, options, handle=reader)
+        return ImageSource(path, mapped, options)
     if kind == "fits":
         return _open_fits(path, options)
     if kind == "hdf5":
@@ -190,6 +195,43 @@ def _open_npy(path: Path) -> np.ndarray:
     if not isinstance(array, np.ndarray):  # an .npz archive
         raise ValueError(f"The image file {path} is an .npz archive, not a .npy array.")
     return array
+
+
+class _NpyReader:
+    """Reads ranges of images of a C-ordered ``.npy`` file with ``os.pread``.
+
+    The file is opened memory-mapped (``np.load(mmap_mode="r")``) for its
+    header, shape and dtype, but read with positioned reads into a new array:
+    pages of a memory map that have been read stay in the process's resident
+    memory until unmapped, so reading through the map would make the peak
+    RSS grow with the number of images read; ``pread`` keeps it at a chunk.
+    """
+
+    def __init__(self, path: Path, mapped: np.memmap) -> None:
+        self.shape = mapped.shape
+        self.dtype = mapped.dtype
+        self._offset = int(mapped.offset)
+        self._image_bytes = int(np.prod(mapped.shape[1:], dtype=np.int64)) * mapped.dtype.itemsize
+        self._mapped = mapped
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __getitem__(self, key: slice) -> np.ndarray:
+        start, stop, _ = key.indices(self.shape[0])
+        out = np.empty((max(stop - start, 0), *self.shape[1:]), dtype=self.dtype)
+        view = memoryview(out.reshape(-1).view(np.uint8))
+        position, done = self._offset + start * self._image_bytes, 0
+        while done < len(view):
+            got = os.preadv(self._fd, [view[done:]], position + done)
+            if got == 0:
+                raise EOFError(f"the file ends before image {start + done // self._image_bytes}")
+            done += got
+        return out
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        self._mapped = None
 
 
 def _open_fits(path: Path, options: SourceOptions) -> ImageSource:

@@ -17,7 +17,8 @@ def cube():
 def test_npy_is_memory_mapped_and_read_by_chunk(tmp_path, cube):
     np.save(tmp_path / "x.npy", cube)
     with open_source(tmp_path / "x.npy") as source:
-        assert isinstance(source._data, np.memmap)
+        # opened memory-mapped, read with positioned reads (see _NpyReader)
+        assert isinstance(getattr(source._data, "_mapped", source._data), np.memmap)
         assert (source.n_images, source.image_shape, source.has_ids) == (12, (8, 8, 3), False)
         chunk = source.read(4, 9)
         assert not isinstance(chunk, np.memmap) and chunk.flags.writeable

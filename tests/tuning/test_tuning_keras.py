@@ -35,6 +35,9 @@ def data():
     return X, y
 
 
+@pytest.mark.skipif(keras.backend.backend() == "torch",
+                    reason="PyTorch's binary cross-entropy clamps its logarithms at -100: the "
+                           "loss of this rate stays finite, no trial diverges")
 @pytest.mark.parametrize("scoring", ["accuracy", ["accuracy", "balanced_accuracy"]])
 def test_diverged_trial_scores_error_score(data, scoring):
     X, y = data

@@ -166,3 +166,16 @@ def test_hdf5_and_fits_inputs_with_id_columns(survey, tmp_path, capsys):
     rows = _rows(tmp_path / "f.csv")
     assert [r["id"] for r in rows] == [f"lens{i}" for i in range(6)]
     np.testing.assert_allclose([float(r["score_1"]) for r in rows], expected[10:16], rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_scheduler_local_workers_give_the_same_scores(survey, tmp_path, capsys):
+    pq = pytest.importorskip("pyarrow.parquet")
+    pytest.importorskip("distributed")
+    folder, _, expected = survey
+    status, out, _ = _run(["predict", str(folder / "model.keras"), str(folder / "tiles"),
+                           "-o", str(tmp_path / "s.parquet"), "--part-size", "5",
+                           "--scheduler", "local:2", "-q"], capsys)
+    assert status == 0 and "26 of 26 images in 3 file(s) scored" in out
+    table = pq.read_table(tmp_path / "s.parquet")
+    np.testing.assert_allclose(table.column("score_1").to_numpy(), expected, rtol=1e-5)

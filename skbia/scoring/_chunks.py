@@ -119,7 +119,8 @@ def read_chunk(source: Any, file: int, start: int, stop: int,
         raw = source.read(start, stop)
         ids = source.ids(start, stop)
     except (OSError, ValueError, EOFError, TypeError, KeyError, RuntimeError) as error:
-        reason = f"unreadable: {str(error).strip().splitlines()[0] if str(error) else error!r}"
+        text = str(error).strip().splitlines()
+        reason = f"unreadable: {text[0] if text else type(error).__name__}"
         empty = np.empty((0, *source.image_shape), dtype=np.float32)
         return Chunk(file, start, stop, empty, np.empty(0, dtype=np.int64),
                      skipped=[(index, reason) for index in range(start, stop)])

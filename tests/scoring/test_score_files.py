@@ -168,3 +168,38 @@ def test_progress_lines_without_a_terminal(scoring_data, tmp_path):
                 stream=stream)
     last = stream.getvalue().splitlines()[-1]
     assert last.startswith("  30/30 images (100%), ") and "images/s, 0s left" in last
+
+
+class _RankEnsemble(CountingModel):
+    average = "rank"
+
+
+def test_a_rank_averaged_ensemble_is_refused_before_scoring(scoring_data, tmp_path):
+    folder, _ = scoring_data
+    model = _RankEnsemble(load_model(folder / "model.keras"))
+    with pytest.raises(ValueError, match="averages its members by rank"):
+        score_files(model, folder / "a.npy", tmp_path / "s.csv", progress=False)
+    assert model.calls == [] and not (tmp_path / "s.csv").exists()
+
+
+def test_a_chunk_that_fails_to_read_is_listed_and_the_run_goes_on(scoring_data, expected,
+                                                                   tmp_path, monkeypatch):
+    from skbia.scoring._sources import ImageSource
+
+    folder, _ = scoring_data
+    original = ImageSource.read
+
+    def flaky(self, start, stop):
+        if self.path.name == "a.npy" and start == 10:
+            raise OSError("Input/output error")
+        return original(self, start, stop)
+
+    monkeypatch.setattr(ImageSource, "read", flaky)
+    summary = score_files(folder / "model.keras", [folder / "a.npy", folder / "b.npy"],
+                          tmp_path / "s.csv", chunk_size=10, progress=False)
+    rows = _rows(tmp_path / "s.csv")
+    assert [int(r["index"]) for r in rows] == [*range(10), *range(20, 30), *range(20)]
+    skipped = _rows(tmp_path / "s.skipped.csv")
+    assert [int(r["index"]) for r in skipped] == list(range(10, 20))
+    assert skipped[0]["reason"] == "unreadable: Input/output error"
+    assert summary.n_skipped == 10 and summary.n_scored == 40

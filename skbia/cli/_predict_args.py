@@ -20,8 +20,8 @@ memory-mapped and FITS and HDF5 files read a chunk at a time, so memory does not
 number of images; the CSV (or folder of Parquet parts) grows as the run goes, each row naming
 its source file and the image's index in it; rerunning the same command after an
 interruption continues where the output ends (--overwrite starts again); unreadable files
-and images with NaN pixels (without --fill-value) are skipped and listed in
-<output>.skipped.csv; --scheduler spreads the work over a Dask cluster."""
+and images with NaN pixels (without --fill-value) are skipped and listed beside the output
+(scores.skipped.csv for -o scores.csv); --scheduler spreads the work over a Dask cluster."""
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
@@ -66,7 +66,7 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--fill-value", type=float, default=None,
                        help="replace NaN/inf pixels by this value (default: such pixels are an "
                             "error naming the images, or when streaming, those images are "
-                            "skipped and listed in <output>.skipped.csv)")
+                            "skipped and listed in scores.skipped.csv for -o scores.csv)")
     scoring = parser.add_argument_group("scoring")
     scoring.add_argument("--batch-size", type=int, default=64,
                          help="images per forward pass of the network, a positive integer "
@@ -80,8 +80,8 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                               "(default: 65536)")
     scoring.add_argument("--top", type=int, default=None, metavar="K",
                          help="stream: also keep the K highest-scoring images: their cutouts "
-                              "(<output>.top.npy), a table (<output>.top.csv) and a picture "
-                              "(<output>.top.png)")
+                              "(scores.top.npy for -o scores.csv), a table (scores.top.csv) and a "
+                              "picture (scores.top.png)")
     scoring.add_argument("--scheduler", metavar="ADDRESS",
                          help="stream on a Dask cluster: the scheduler's address (e.g. "
                               "tcp://host:8786), or 'local:N' for N local worker processes; "

@@ -941,7 +941,8 @@ def _npy_variants(folder: Path, X: np.ndarray, marker: Path) -> dict:
     npz = folder / "arrays.npz"
     np.savez(npz, X=X)
     out["npz archive"] = (npz, r"must be a \.npy file or a FITS file")
-    put("a folder", "folder", r"(is a|not a) (folder|directory|file)")
+    # fit wants a file; predict reads every image file in a folder, and this one has none
+    put("a folder", "folder", r"(is a|not a) (folder|directory|file)|holds no image files")
     out["missing file"] = (folder / "missing.npy", r"Image file not found")
     np.save(folder / "nan.npy", _nan_in_every_image(X))
     out["NaN pixels"] = (folder / "nan.npy", r"non-finite pixels")

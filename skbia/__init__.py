@@ -34,6 +34,7 @@ _LAZY_EXPORTS: dict[str, str] = {
     "plot_history": "skbia.plotting",
     "plot_roc_pr": "skbia.plotting",
     "plot_tsne": "skbia.plotting",
+    "score_files": "skbia.scoring",
 }
 
 __all__ = sorted([*_LAZY_EXPORTS, "__version__"])

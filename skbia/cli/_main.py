@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from skbia import __version__
+from skbia.cli._image_arguments import add_image_arguments
 from skbia.cli._outputs import OVERWRITE_HELP
 from skbia.cli._predict_args import PREDICT_DESCRIPTION, add_predict_arguments
 
@@ -65,16 +66,7 @@ def _add_data_arguments(parser: argparse.ArgumentParser) -> None:
                        help="their class labels: a 1-d .npy array of integers, booleans, "
                             "strings or whole-number floats, one per image, 2 to 10 distinct "
                             "values")
-    _add_image_arguments(group)
-
-
-def _add_image_arguments(group) -> None:
-    group.add_argument("--hdu", default=None,
-                       help="FITS only: index or name of the HDU holding the images "
-                            "(default: the first HDU with data)")
-    group.add_argument("--channels-first", action="store_true",
-                       help="the arrays are (n, channels, height, width) instead of "
-                            "(n, height, width, channels)")
+    add_image_arguments(group)
 
 
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -271,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "exist); outputs of an earlier run in it are an error unless "
                              "--overwrite")
     inject.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
-    _add_image_arguments(inject)
+    add_image_arguments(inject)
     hosts = inject.add_argument_group("hosts")
     hosts.add_argument("--select", choices=("all", "bright_red_centre"), default="all",
                        help="which images may be hosts: all, or those whose central object is "

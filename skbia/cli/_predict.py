@@ -11,6 +11,7 @@ import numpy as np
 
 from skbia.cli._common import Timer, load_images
 from skbia.cli._outputs import check_output_file, check_parent
+from skbia.scoring import load_model
 
 # options that ask for streaming (skbia.scoring.score_files) even for one file
 _STREAM_OPTIONS = ("chunk_size", "part_size", "top", "scheduler", "dataset", "id_column",
@@ -257,27 +258,6 @@ def check_scores(proba: np.ndarray, images_path: str | Path) -> None:
         )
 
 
-def load_model(path: str | Path):
-    """Load a saved model: a ``.keras`` file, or a folder holding a saved ensemble.
-
-    Parameters
-    ----------
-    path : str or Path
-        Written by :meth:`skbia.CNNClassifier.save` (a file) or
-        :meth:`skbia.ensemble.FoldEnsembleClassifier.save` (a folder).
-
-    Returns
-    -------
-    model : CNNClassifier or FoldEnsembleClassifier
-        Fitted.
-    """
-    if Path(path).is_dir():
-        from skbia.ensemble import FoldEnsembleClassifier
-
-        return FoldEnsembleClassifier.load(path)
-    from skbia import CNNClassifier
-
-    return CNNClassifier.load(path)
 
 
 def write_scores(path, proba: np.ndarray, predicted: np.ndarray, classes: list, *,

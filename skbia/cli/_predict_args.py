@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from skbia.cli._image_arguments import add_image_arguments
+
 __all__ = ["PREDICT_DESCRIPTION", "add_predict_arguments"]
 
 PREDICT_DESCRIPTION = """\
@@ -48,9 +50,7 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                              "is an error before any work, or when streaming, continued where "
                              "it ends)")
     group = parser.add_argument_group("reading the images")
-    group.add_argument("--hdu", default=None,
-                       help="FITS only: index or name of the HDU holding the images "
-                            "(default: the first HDU with data)")
+    add_image_arguments(group)
     group.add_argument("--dataset", metavar="NAME",
                        help="HDF5 only: the dataset holding the images (default: the file's "
                             "only 3-d or 4-d dataset)")
@@ -60,9 +60,6 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--id-dataset", metavar="NAME",
                        help="HDF5 only: a 1-d dataset holding one ID per image, written as an "
                             "'id' column")
-    group.add_argument("--channels-first", action="store_true",
-                       help="the arrays are (n, channels, height, width) instead of "
-                            "(n, height, width, channels)")
     group.add_argument("--fill-value", type=float, default=None,
                        help="replace NaN/inf pixels by this value (default: such pixels are an "
                             "error naming the images, or when streaming, those images are "

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from skbia.cli._common import Timer, load_images
-from skbia.cli._injection_flags import CAMERA_PARAMETERS, physics_parameters
+from skbia.cli._injection_flags import missing_camera_flags, physics_parameters
 from skbia.cli._outputs import check_output_folder
 
 # what skbia inject writes into its output folder
@@ -71,12 +71,10 @@ def run_inject(args: argparse.Namespace) -> int:
 
 def _check_arguments(args: argparse.Namespace) -> dict[str, Any]:
     physics = physics_parameters(args)
-    missing = [name for name in CAMERA_PARAMETERS if name not in physics]
+    missing = missing_camera_flags(physics)
     if missing:
-        flags = {"pixel_scale": "--pixel-scale", "zero_point": "--zeropoint",
-                 "psf_fwhm": "--psf-fwhm"}
         raise ValueError("skbia inject needs the camera settings of the images: give "
-                         + ", ".join(flags[name] for name in missing) + ".")
+                         + ", ".join(missing) + ".")
     if args.n_injected is not None and args.n_injected < 1:
         raise ValueError(f"--n-injected must be at least 1; got {args.n_injected}.")
     if args.plot_count < 0:

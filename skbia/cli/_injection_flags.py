@@ -34,6 +34,26 @@ def _flag(name: str) -> str:
     return "--" + {"zero_point": "zeropoint"}.get(name, name).replace("_", "-")
 
 
+def missing_camera_flags(params: dict[str, Any]) -> list[str]:
+    """Return the flags of the camera settings that ``params`` lacks.
+
+    Parameters
+    ----------
+    params : dict
+        LensInjector / inject_lenses parameters; PSF kernels stand in for the
+        PSF FWHM.
+
+    Returns
+    -------
+    flags : list of str
+        E.g. ``["--zeropoint", "--psf-fwhm"]``; empty when the camera is stated.
+    """
+    missing = [name for name in CAMERA_PARAMETERS if name not in params]
+    if "psf_fwhm" in missing and params.get("psf_kernels") is not None:
+        missing.remove("psf_fwhm")
+    return [_flag(name) for name in missing]
+
+
 def physics_parameters(args: argparse.Namespace) -> dict[str, Any]:
     """Return the camera and lens-population flags that were given, as parameters.
 
@@ -153,12 +173,9 @@ def check_injector_section(config: dict[str, dict]) -> None:
     section = config.get("injector")
     if section is None:
         return
-    missing = [name for name in CAMERA_PARAMETERS if name not in section]
-    if "psf_fwhm" in missing and section.get("psf_kernels") is not None:
-        missing.remove("psf_fwhm")
+    missing = missing_camera_flags(section)
     if missing:
         raise ValueError(
             "lens injection needs the camera settings of the images: give "
-            + ", ".join(_flag(name) for name in missing)
-            + " (or set them in the configuration's 'injector' section)."
+            + ", ".join(missing) + " (or set them in the configuration's 'injector' section)."
         )

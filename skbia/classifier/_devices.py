@@ -16,7 +16,8 @@ from typing import Any
 
 import keras
 
-__all__ = ["DATA_PARALLEL", "MIRRORED", "check_device", "device_scope", "visible_gpus"]
+__all__ = ["DATA_PARALLEL", "MIRRORED", "check_device", "device_scope", "loading_device",
+           "visible_gpus"]
 
 _DEVICE = re.compile(r"^(cpu|gpu)(:\d+)?$")
 #: The ``device`` value for data-parallel training on every visible GPU.
@@ -88,6 +89,39 @@ def check_device(device: Any) -> str | None:
                 "device=None or 'cpu'."
             )
     return name
+
+
+def loading_device(device: Any) -> tuple[Any, str | None]:
+    """Return the device to load a saved classifier on, and why it differs.
+
+    A model trained on a GPU must still load (for scoring, say) on a machine
+    without one: a saved ``"gpu"``/``"gpu:<i>"`` that this backend does not
+    see gives None (the backend's own placement) and a sentence saying so.
+
+    Parameters
+    ----------
+    device : str or None
+        The saved ``device`` parameter.
+
+    Returns
+    -------
+    device : str or None
+        ``device`` itself where it is available here, else None.
+    reason : str or None
+        None, or why ``device`` was replaced.
+
+    Raises
+    ------
+    ValueError
+        If ``device`` is malformed or otherwise unusable (see :func:`check_device`).
+    """
+    try:
+        check_device(device)
+    except ValueError as error:
+        if not str(device).lower().lstrip("/").startswith("gpu"):
+            raise
+        return None, f"{error} It loads with device=None instead."
+    return device, None
 
 
 def _mirrored_strategy():

@@ -131,13 +131,16 @@ def routed_params(estimator: Any, route: str) -> dict[str, Any]:
     }
 
 
-def check_params(estimator: Any) -> None:
+def check_params(estimator: Any, *, device: bool = True) -> None:
     """Validate every parameter of ``estimator`` before any work is done.
 
     Parameters
     ----------
     estimator : CNNClassifier
         The classifier.
+    device : bool, default=True
+        Whether to check that ``estimator.device`` is available here too
+        (loading skips it: a model trained on a GPU loads on a CPU).
 
     Raises
     ------
@@ -155,7 +158,8 @@ def check_params(estimator: Any) -> None:
         _check_per_band(getattr(estimator, name), name)
     _check_stop_thresholds(estimator.stop_thresholds)
     _check_scaling_and_augmentation(estimator)
-    check_device(estimator.device)
+    if device:
+        check_device(estimator.device)
 
 
 def _check_scaling_and_augmentation(estimator: Any) -> None:

@@ -7,6 +7,7 @@ metadata and rebuilds the fitted state from it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Self
 
@@ -17,7 +18,8 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.multiclass import type_of_target
 
 from skbia.classifier import _saving
-from skbia.classifier._devices import device_scope
+from skbia.classifier._devices import device_scope, loading_device
+from skbia.classifier._params import check_params
 from skbia.classifier._warm_start import model_params
 from skbia.training_metrics import get_metrics
 from skbia.utils import seed_from_random_state
@@ -109,14 +111,22 @@ class _PersistenceMixin:
         FileNotFoundError
             If the file does not exist.
         ValueError
-            If the file is not a saved skbia classifier, or names a callable
+            If the file is not a saved skbia classifier, holds a parameter
+            that is unknown or breaks its constraint, or names a callable
             that is neither skbia's, Keras' nor in ``trusted``.
+
+        Warns
+        -----
+        UserWarning
+            If the file was saved with a GPU ``device`` that this machine
+            lacks: it loads with ``device=None`` (so a model trained on a GPU
+            scores on a CPU).
         """
         metadata = _saving.read_metadata(path)
         trusted = tuple(trusted)
         params = {name: _saving.decode(value, name, trusted)
                   for name, value in metadata["params"].items()}
-        classifier = cls(**params)
+        classifier = _checked_classifier(cls, params, path)
         with device_scope(classifier, building=True):  # a mirrored model loads mirrored
             model = _saving.read_model(path)
             classifier._restore(model, metadata)  # recompiles: in the same scope
@@ -146,6 +156,26 @@ class _PersistenceMixin:
         self._model_params = model_params(self)  # the saved parameters describe the model
         _restore_seed_states(model, metadata.get("seed_states"))
         _recompile_for_this_backend(model, len(classes), bool(self.run_eagerly))
+
+
+def _checked_classifier(cls: type, params: Mapping[str, Any], path: Any) -> Any:
+    """Build the classifier from saved parameters, refusing unknown or invalid ones.
+
+    A file's parameters are checked as a user's would be before ``fit``
+    (a saved GPU this machine lacks gives device=None, with a warning: a model
+    trained on a GPU loads for scoring on a CPU), so a tampered or corrupt
+    file fails here, not at a later ``fit``.
+    """
+    classifier = cls(**params)  # takes routed keywords: unknown names fail in check_params
+    try:
+        check_params(classifier, device=False)
+        device, reason = loading_device(classifier.device)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{str(path)!r} holds an invalid saved parameter: {error}") from None
+    if reason is not None:
+        warnings.warn(f"{str(path)!r} was saved with {reason}", UserWarning, stacklevel=3)
+        classifier.set_params(device=device)
+    return classifier
 
 
 def _recompile_for_this_backend(model: keras.Model, n_classes: int, run_eagerly: bool) -> None:

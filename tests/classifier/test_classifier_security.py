@@ -164,3 +164,44 @@ def test_skbia_and_keras_callables_resolve_without_trust():
         keras.activations.relu)
     path = f"{build_compact.__module__}:{build_compact.__qualname__}"
     assert resolve_callable(path, "arch") is build_compact
+
+
+def _set_param(name, value):
+    def edit(metadata):
+        metadata["params"][name] = value
+    return edit
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        # a tampered augmentation dict used to load silently and fail only at a later fit
+        ("augmentation", {"rotation": "yes", "no_such_option": 1}, "invalid saved parameter"),
+        ("bogus", 3, "invalid saved parameter.*Unknown parameter 'bogus'"),
+        ("learning_rate", -1.0, "invalid saved parameter.*learning_rate"),
+        ("epochs", "ten", "invalid saved parameter.*epochs"),
+        ("device", "tpu:0", "invalid saved parameter"),
+    ],
+)
+def test_a_saved_parameter_that_is_unknown_or_invalid_is_refused(saved, tmp_path, name, value,
+                                                                 message):
+    crafted = _rewrite_member(saved, tmp_path / "crafted.keras", "skbia.json",
+                              _set_param(name, value))
+    with pytest.raises(ValueError, match=message) as caught:
+        CNNClassifier.load(crafted)
+    assert "crafted.keras" in str(caught.value)
+
+
+def test_a_model_saved_on_a_gpu_loads_on_a_machine_without_one(saved, tmp_path, blobs):
+    from skbia.classifier._devices import visible_gpus
+
+    if visible_gpus():
+        pytest.skip("this machine has a GPU: the saved device is available")
+    moved = _rewrite_member(saved, tmp_path / "from_gpu.keras", "skbia.json",
+                            _set_param("device", "gpu:0"))
+    with pytest.warns(UserWarning, match="gpu:0.*device=None"):
+        loaded = CNNClassifier.load(moved)
+    assert loaded.device is None
+    np.testing.assert_allclose(loaded.predict_proba(blobs[0][:4]),
+                               CNNClassifier.load(saved).predict_proba(blobs[0][:4]),
+                               rtol=1e-5, atol=1e-6)

@@ -404,8 +404,11 @@ def gather_config(
             config["online_augmentation"].pop("random_state", None)
     for text in args.assignments:
         section, name, value = parse_assignment(text)
+        if section not in sections:
+            raise ValueError(f"--set {text}: unknown section {section!r}; use one of "
+                             f"{list(sections)}, or no section for a classifier parameter.")
         config.setdefault(section, {})[name] = value
-    config = check_config(config, sections, source="the parameters")
+    config = check_config(config, sections, source="the combined configuration")
     check_injector_section(config)
     return config
 

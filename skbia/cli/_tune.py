@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import inspect
 import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -20,6 +23,44 @@ from skbia.cli._outputs import check_output_folder
 
 # keys of the 'search' section that are not CNNSearchCV arguments but search stoppers
 _STOPPER_KEYS = ("stop_after_no_improvement", "stop_at_score", "time_limit")
+
+
+def check_tune_sections(config: Mapping[str, Mapping[str, Any]]) -> None:
+    """Check the keys of the ``space`` and ``search`` sections before any work.
+
+    Parameters
+    ----------
+    config : dict of str to dict
+        The gathered configuration.
+
+    Raises
+    ------
+    ValueError
+        If ``space`` holds a key that is not an argument of
+        :func:`skbia.tuning.build_search_space`, or ``search`` one that is
+        neither a :class:`skbia.tuning.CNNSearchCV` argument nor a stopper;
+        the message suggests the closest allowed key.
+    """
+    from skbia.tuning import CNNSearchCV, build_search_space
+
+    search_keys = [*_keyword_names(CNNSearchCV.__init__, skip=("estimator", "search_spaces")),
+                   *_STOPPER_KEYS]
+    for section, allowed in (("space", _keyword_names(build_search_space)),
+                             ("search", search_keys)):
+        unknown = sorted(set(config.get(section, {})) - set(allowed))
+        if unknown:
+            key = unknown[0]
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"Section {section!r} has no key {key!r}.{hint} Its keys are: "
+                             f"{', '.join(sorted(allowed))}.")
+
+
+def _keyword_names(function: Callable, skip: Iterable[str] = ()) -> list[str]:
+    """Return the names of ``function``'s keyword-passable parameters, less ``skip``."""
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return [name for name, parameter in inspect.signature(function).parameters.items()
+            if parameter.kind in kinds and name not in {"self", *skip}]
 
 
 class _TrialProgress:
@@ -62,6 +103,7 @@ def run_tune(args: argparse.Namespace) -> int:
     output = check_output_folder(args.output, flag="--output", writes=TUNE_OUTPUTS,
                                  overwrite=args.overwrite)
     config = gather_config(args, TUNE_SECTIONS)
+    check_tune_sections(config)
     X, y = load_training_data(args)
 
     from skbia.tuning import (

@@ -488,6 +488,25 @@ def test_tune_checks_the_space_against_the_data_before_any_trial(data, tmp_path,
     assert "trials" not in out and not out_dir.exists()
 
 
+@pytest.mark.parametrize(
+    ("config", "match"),
+    [
+        ("space: {classifier__image_size: [8, 12]}\n",
+         "Section 'space' has no key 'classifier__image_size'. Did you mean 'image_size'?"),
+        ("search: {n_iters: 1}\n", "Section 'search' has no key 'n_iters'. Did you mean 'n_iter'?"),
+        ("search: {stop_after: 3}\n", "Section 'search' has no key 'stop_after'"),
+    ],
+)
+def test_tune_refuses_an_unknown_space_or_search_key_before_reading_data(tmp_path, capsys,
+                                                                          config, match):
+    (tmp_path / "c.yaml").write_text(config)
+    # the training files do not exist: the key must be reported first
+    status, out, err = _run(["tune", "-c", str(tmp_path / "c.yaml"), *_training(tmp_path),
+                             "-o", str(tmp_path / "search")], capsys)
+    _assert_one_line_error(status, err, match)
+    assert out == "" and not (tmp_path / "search").exists()
+
+
 # ----------------------------------------------------------------- 6. YAML numbers
 
 
@@ -524,6 +543,13 @@ def test_set_and_config_numbers_reach_the_classifier_section(tmp_path):
                                       "positive_weight=2e0", "-o", "m.keras"])
     assert gather_config(args, ("classifier",))["classifier"] == {
         "learning_rate": 0.01, "positive_weight": 2.0}
+
+
+def test_set_with_an_unknown_section_names_the_assignment():
+    args = build_parser().parse_args(["fit", "--set", "model.filter_scale=0.25", "-o", "m.keras"])
+    with pytest.raises(ValueError, match=r"--set model.filter_scale=0.25: unknown section "
+                                         r"'model'; use one of \['classifier'\]"):
+        gather_config(args, ("classifier",))
 
 
 def test_the_float_rule_does_not_leak_into_pyyaml():

@@ -288,7 +288,7 @@ def _check_model_finite(model, images: np.ndarray, n_epochs: int) -> None:
     """
     detail = None
     for weight in model.weights:
-        values = np.abs(keras.ops.convert_to_numpy(weight))
+        values = np.abs(weight.numpy())  # (convert_to_numpy of a variable warns on TF)
         if not np.isfinite(values).all():
             detail = f"weights are NaN or infinite (first: {weight.path})"
             break

@@ -73,3 +73,15 @@ def test_predict_proba_and_score_refuse_nan_outputs(blobs):
         clf.predict(X)
     with pytest.raises(FloatingPointError):
         clf.score(X, y)
+
+
+def test_the_finite_check_reads_the_weights_without_a_numpy_warning(blobs):
+    # converting Keras variables with np.array warns once per weight on TensorFlow
+    import warnings
+
+    from skbia.classifier._training import _check_model_finite
+
+    clf = _alexnet(epochs=1).fit(*blobs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _check_model_finite(clf.model_, blobs[0], 1)

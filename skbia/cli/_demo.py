@@ -129,8 +129,7 @@ def run_demo(args: argparse.Namespace) -> int:
                                 f"{int((y_test == 0).sum())} others"),
               output / "roc_pr_curves.png")
     n_tsne = min(settings.tsne_images, len(y_test))
-    with (Timer(f"t-SNE map of {n_tsne} test images' penultimate-layer features"),
-          _one_openmp_thread()):
+    with Timer(f"t-SNE map of {n_tsne} test images' penultimate-layer features"):
         _save(plot_tsne(classifier, X_test[:n_tsne], y_test[:n_tsne],
                         class_names={1: "lens", 0: "other"}, random_state=seed,
                         title="t-SNE of the test set's penultimate-layer features"),
@@ -140,19 +139,6 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"  {path.name}")
     print(f"score new images with: skbia predict {model_path} images.npy -o scores.csv")
     return 0
-
-
-def _one_openmp_thread():
-    """Limit OpenMP (scikit-learn's t-SNE) to one thread while the block runs.
-
-    After TensorFlow has run, OpenMP threads that spin while waiting fight its
-    threads for the cores: t-SNE of 40 images took 4 to 26 s in some runs on
-    a busy 2-core machine instead of 0.25 s. ``skbia`` sets ``OMP_WAIT_POLICY=PASSIVE`` for the
-    same reason, but that only works before OpenMP starts; this works anyway.
-    """
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def _make_classifier(settings: DemoSettings, epochs: int, seed: int, verbose: int):

@@ -125,3 +125,22 @@ def test_tsne_errors(tiny_model):
     X[3, 0, 0, 0] = np.nan
     with pytest.raises(ValueError, match="non-finite"):
         penultimate_features(estimator, X)
+
+
+@pytest.mark.parametrize(("n_images", "limited"), [(40, True), (1000, True), (1001, False)])
+def test_small_tsne_maps_run_on_one_openmp_thread(n_images, limited):
+    # spinning OpenMP threads fight a Keras backend's pool after a prediction
+    from threadpoolctl import threadpool_info
+
+    from skbia.plotting._results import _openmp_threads_for_tsne
+
+    def openmp_threads():
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "openmp"}
+
+    before = openmp_threads()
+    if not before:
+        pytest.skip("no OpenMP runtime loaded")
+    with _openmp_threads_for_tsne(n_images):
+        inside = openmp_threads()
+    assert inside == ({1} if limited else before)
+    assert openmp_threads() == before  # restored

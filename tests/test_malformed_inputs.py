@@ -35,10 +35,12 @@ from skbia import (
     CNNSearchCV,
     FoldEnsembleClassifier,
     ImageAugmenter,
+    LensInjector,
     MetricThresholdStop,
     WeightedBinaryCrossentropy,
     build_search_space,
     evaluate_scores,
+    inject_lenses,
     make_lens_finder,
     make_lenses,
     plot_history,
@@ -47,8 +49,9 @@ from skbia import (
     plot_tsne,
 )
 from skbia.architectures import get_architecture
-from skbia.augmentation import dihedral_view
+from skbia.augmentation import OnlineAugmentationDataset, dihedral_view
 from skbia.cli import main
+from skbia.datasets import select_hosts
 from skbia.evaluation import format_metrics, recall_at_fpr
 from skbia.plotting import penultimate_features
 from skbia.tuning import (
@@ -207,6 +210,8 @@ def _fit_entry_points():
         "CNNSearchCV.fit": lambda X, y: CNNSearchCV(
             tiny_cnn(), {"learning_rate": Real(1e-3, 1e-2, prior="log-uniform")},
             n_iter=1, cv=2, random_state=0).fit(X, y),
+        "LensInjector.fit_resample": lambda X, y: LensInjector(
+            n_injected=2, einstein_radius=(0.5, 1.0), random_state=0).fit_resample(X, y),
     }
 
 
@@ -229,6 +234,42 @@ def test_fit_rejects_bad_images(entry, case, data):
     X, y = data
     X, y = make_X(X), (make_y or (lambda labels: labels.copy()))(y)
     call_keeping_inputs(_fit_entry_points()[entry], X, y, error=error, match=match)
+
+
+@pytest.mark.parametrize("case", BAD_IMAGES)
+def test_online_augmentation_rejects_bad_images(case, data):
+    # its targets may be one-hot (n_images, n_classes): only the images are checked here
+    make_X, make_y, error, match = BAD_IMAGES[case]
+    X, y = data
+    call_keeping_inputs(
+        lambda X, y: OnlineAugmentationDataset(X, y, ImageAugmenter(n_copies=1, horizontal=True)),
+        make_X(X), (make_y or (lambda labels: labels.copy()))(y), error=error, match=match)
+
+
+# injection paints into (n_images, height, width, bands) hosts: no 3-d single-band stacks
+_HOST_MESSAGES = {
+    "2-d array": r"hosts must be a 4-d \(n_images, height, width, bands\) array; got ndim=2",
+    "5-d array": r"hosts must be a 4-d \(n_images, height, width, bands\) array; got ndim=5",
+    "zero images": r"hosts holds no pixels",
+    "NaN pixels": r"hosts has non-finite pixels \(NaN or inf\)",
+    "inf pixels": r"hosts has non-finite pixels \(NaN or inf\)",
+}
+
+
+def _host_entry_points():
+    return {
+        "inject_lenses": lambda X: inject_lenses(X, pixel_scale=0.263, zero_point=30.0,
+                                                 psf_fwhm=1.3, einstein_radius=(0.5, 1.0),
+                                                 random_state=0),
+        "select_hosts": lambda X: select_hosts(X),
+    }
+
+
+@pytest.mark.parametrize(("entry", "case"), _cross(_host_entry_points(), BAD_IMAGES, {}))
+def test_injection_rejects_bad_host_images(entry, case, data):
+    make_X, _, error, match = BAD_IMAGES[case]
+    call_keeping_inputs(_host_entry_points()[entry], make_X(data[0]), error=error,
+                        match=_HOST_MESSAGES.get(case, match.replace("X must", "hosts must")))
 
 
 def test_ensemble_names_the_bad_image_by_its_index_in_X(data):
@@ -1007,6 +1048,54 @@ def test_cli_fit_rejects_malformed_image_files(case, data, tmp_path, capsys):
                     [path, negatives])
     assert re.search(match, line), line
     assert not output.exists() and not marker.exists()
+
+
+@pytest.mark.parametrize("case", [c for c in _NPY_CASES if c != "wrong channel count"])
+def test_cli_inject_rejects_malformed_image_files(case, data, tmp_path, capsys):
+    marker = tmp_path / "UNPICKLED"
+    path, match = _npy_variants(tmp_path, data[0], marker)[case]
+    match = match.replace("non-finite pixels", "hosts has non-finite pixels")
+    output = tmp_path / "injected"
+    line = _run_cli(["inject", path, "-o", output, "--pixel-scale", "0.263", "--zeropoint", "30",
+                     "--psf-fwhm", "1.3", "--einstein-radius", "0.5", "1.0"], capsys, "inject",
+                    [path])
+    assert re.search(match, line), line
+    assert not output.exists() and not marker.exists()
+
+
+# score_files reads .npy files memory-mapped (and HDF5 too): where its words differ from the CLI's
+_SCORE_FILES_MATCHES = {
+    "npz archive": (ValueError, r"image files must be \.npy, FITS .* or HDF5"),
+    "missing file": (FileNotFoundError, r"Image file not found"),
+    "wrong channel count": (ValueError, r"2 band\(s\), but .*model\.keras was trained on"),
+}
+
+
+@pytest.mark.parametrize("case", [c for c in _NPY_CASES if c != "NaN pixels"])
+def test_score_files_rejects_malformed_image_files(case, files, data, tmp_path):
+    from skbia import score_files
+
+    marker = tmp_path / "UNPICKLED"
+    path, match = _npy_variants(tmp_path, data[0], marker)[case]
+    error, match = _SCORE_FILES_MATCHES.get(case, (ValueError, match))
+    before = snapshot(path)
+    output = tmp_path / "scores.csv"
+    with pytest.raises(error, match=match):
+        score_files(files["model"], path, output, progress=False)
+    assert snapshot(path) == before
+    assert not output.exists() and not marker.exists()
+
+
+def test_score_files_lists_images_with_nan_pixels_as_skipped(files, data, tmp_path):
+    # a stream of files is not stopped by bad images: each is listed with its reason
+    from skbia import score_files
+
+    path = tmp_path / "nan.npy"
+    np.save(path, _nan_in_every_image(data[0]))
+    summary = score_files(files["model"], path, tmp_path / "scores.csv", progress=False)
+    assert (summary.n_scored, summary.n_skipped) == (0, N_IMAGES)
+    skipped = summary.skipped_file.read_text()
+    assert len(skipped.strip().splitlines()) == N_IMAGES + 1 and "non-finite" in skipped
 
 
 def _label_variants(folder: Path, y: np.ndarray, marker: Path) -> dict:

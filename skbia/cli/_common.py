@@ -13,6 +13,7 @@ import numpy as np
 
 from skbia.cli._config import check_config, load_config, parse_assignment
 from skbia.cli._injection_flags import add_injector_section, check_injector_section
+from skbia.scoring._npy_errors import describe_npy_error
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fts.gz")
 
@@ -120,7 +121,7 @@ def load_npy(path: Path, *, what: str) -> np.ndarray:
     try:
         array = np.load(path, allow_pickle=False)
     except (ValueError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as error:
-        raise ValueError(f"Cannot read the {what} {path}: {_npy_problem(error)}") from error
+        raise ValueError(f"Cannot read the {what} {path}: {describe_npy_error(error)}") from error
     if isinstance(array, np.lib.npyio.NpzFile):
         keys = list(array.files)
         array.close()
@@ -129,21 +130,6 @@ def load_npy(path: Path, *, what: str) -> np.ndarray:
             "not a .npy array; save the one array with numpy.save."
         )
     return array
-
-
-def _npy_problem(error: BaseException) -> str:
-    """Describe why ``np.load`` failed, without numpy's advice to allow pickles."""
-    text = str(error)
-    if "Object arrays" in text:
-        return ("it holds Python objects, which are never unpickled here; save a numeric "
-                "(or, for labels, string) array.")
-    if "pickled" in text or isinstance(error, pickle.UnpicklingError):
-        return "not a .npy file (no .npy header; it would need unpickling, never done here)."
-    if isinstance(error, EOFError) or "EOF" in text:
-        return "the file is empty or truncated (it ends before the .npy header does)."
-    if "Failed to read all data" in text or "not fully written" in text:
-        return f"the file is truncated ({text})."
-    return f"unreadable or truncated .npy file ({text})."
 
 
 def _check_image_stack(images: np.ndarray, path: Path) -> None:

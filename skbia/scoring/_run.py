@@ -253,8 +253,9 @@ def score_files(
     _check_not_outputs(files, output, top)
     n_images, shapes, unreadable = _open_headers(files, options)
     if not any(n_images):
-        first = unreadable[0][2] if unreadable else "no images"
-        raise ValueError(f"None of the {len(files)} input file(s) could be read ({first}).")
+        first = unreadable[0][2].removeprefix("unreadable file: ") if unreadable else "no images."
+        raise ValueError(f"None of the {len(files)} input file(s) could be read; the first "
+                         f"problem: {first}")
     model_path = str(model) if isinstance(model, (str, Path)) else None
     loaded = cached_model(model, batch_size) if model_path else model
     if model_path is None:

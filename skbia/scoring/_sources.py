@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from skbia.scoring._inputs import file_kind
+from skbia.scoring._npy_errors import describe_npy_error
 
 __all__ = ["ImageSource", "SourceOptions", "open_source"]
 
@@ -186,12 +187,8 @@ def _open_npy(path: Path) -> np.ndarray:
     try:
         array = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError, EOFError, pickle.UnpicklingError) as error:
-        text = str(error) or type(error).__name__
-        if "Object arrays" in text or "pickle" in text.lower():
-            text = "not a numeric .npy array (it would need unpickling, never done here)"
-        elif isinstance(error, EOFError) or "mmap length" in text or "EOF" in text:
-            text = f"the file is empty or truncated ({text})"
-        raise ValueError(f"Cannot read the image file {path}: {text}.") from error
+        raise ValueError(f"Cannot read the image file {path}: {describe_npy_error(error)}") \
+            from error
     if not isinstance(array, np.ndarray):  # an .npz archive
         raise ValueError(f"The image file {path} is an .npz archive, not a .npy array.")
     return array

@@ -549,6 +549,24 @@ def test_load_rejects_missing_files_and_folders(kind, error, match, tmp_path):
     assert path.is_dir() == (kind == "folder")
 
 
+@pytest.mark.parametrize(
+    ("target", "error", "match"),
+    [
+        ("model.h5", ValueError, r"must end in '\.keras'"),
+        ("folder.keras", ValueError, r"is a folder; give the name of a \.keras file"),
+        ("missing/model.keras", FileNotFoundError, r"folder '.*missing' .* does not exist"),
+        ("a_file/model.keras", ValueError, r"'.*a_file' is a file, not a folder"),
+    ],
+)
+def test_save_refuses_a_destination_it_cannot_write(fitted, tmp_path, target, error, match):
+    (tmp_path / "folder.keras").mkdir()
+    (tmp_path / "a_file").write_text("x")
+    before = snapshot(tmp_path)
+    with pytest.raises(error, match=match):
+        fitted.save(tmp_path / target)
+    assert snapshot(tmp_path) == before and (tmp_path / "folder.keras").is_dir()
+
+
 # ------------------------------------------------------------------ ensemble folders
 
 
@@ -674,6 +692,35 @@ def test_search_load_missing_files_and_folders(kind, error, match, tmp_path):
         path.mkdir()
     with pytest.raises(error, match=match):
         CNNSearchCV.load(path)
+
+
+def _search_destinations(tmp_path):
+    (tmp_path / "a_folder").mkdir()
+    (tmp_path / "a_file").write_text("not a folder")
+    return {"a folder": (tmp_path / "a_folder", r"is a folder; give the name of a file"),
+            "under a file": (tmp_path / "a_file" / "ck.joblib",
+                             r"cannot be written: .*a_file' is a file, not a folder")}
+
+
+@pytest.mark.parametrize("case", ["a folder", "under a file"])
+def test_search_checkpoint_that_cannot_be_written_fails_before_any_trial(case, tmp_path, data):
+    path, match = _search_destinations(tmp_path)[case]
+    search = CNNSearchCV(tiny_cnn(), {"learning_rate": Real(1e-3, 1e-2, prior="log-uniform")},
+                         n_iter=1, cv=2, random_state=0, checkpoint=path)
+    with pytest.raises(ValueError, match=f"checkpoint=.*{match}"):
+        search.fit(*data)
+    assert not hasattr(search, "cv_results_") and not hasattr(search, "optimizers_")
+    assert list(tmp_path.rglob("*.tmp")) == []
+
+
+@pytest.mark.parametrize("case", ["a folder", "under a file"])
+def test_search_save_to_a_folder_or_under_a_file_names_the_path(case, tmp_path, data):
+    path, match = _search_destinations(tmp_path)[case]
+    search = CNNSearchCV(tiny_cnn(), {"learning_rate": Real(1e-3, 1e-2, prior="log-uniform")},
+                         n_iter=1, cv=2, random_state=0, refit=False).fit(*data)
+    with pytest.raises(ValueError, match=f"path=.*{match}"):
+        search.save(path)
+    assert list(tmp_path.rglob("*.tmp")) == []
 
 
 # ----------------------------------------------------------------- scores and metrics

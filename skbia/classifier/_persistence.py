@@ -45,7 +45,8 @@ class _PersistenceMixin:
         Parameters
         ----------
         path : str or path-like
-            Destination, ending in ``.keras``; an existing file is overwritten.
+            Destination, ending in ``.keras``, in an existing folder; an
+            existing file is overwritten.
 
         Raises
         ------
@@ -53,6 +54,11 @@ class _PersistenceMixin:
             If the classifier is not fitted.
         TypeError
             If a parameter cannot be stored (e.g. a lambda as ``arch``).
+        ValueError
+            If ``path`` does not end in ``.keras``, is a folder, or lies under
+            a file.
+        FileNotFoundError
+            If the folder of ``path`` does not exist.
         """
         if not self.__sklearn_is_fitted__():
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet; nothing to save.")

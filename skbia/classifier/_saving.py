@@ -216,6 +216,19 @@ def _check_keras_suffix(path: Path) -> None:
         )
 
 
+def _check_destination(path: Path) -> None:
+    """Refuse a folder, a missing folder or a file in a folder's place before writing."""
+    if path.is_dir():
+        raise ValueError(f"{str(path)!r} is a folder; give the name of a .keras file to write.")
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise ValueError(f"{str(path)!r} cannot be written: {str(parent)!r} is a file, "
+                         "not a folder.")
+    if not parent.exists():
+        raise FileNotFoundError(f"The folder {str(parent)!r} for {str(path)!r} does not exist; "
+                                "create it first.")
+
+
 def write_model(model, metadata: Mapping[str, Any], path: str | os.PathLike) -> Path:
     """Save a Keras model and add skbia's metadata to the archive.
 
@@ -234,6 +247,7 @@ def write_model(model, metadata: Mapping[str, Any], path: str | os.PathLike) -> 
     """
     path = Path(path)
     _check_keras_suffix(path)
+    _check_destination(path)
     text = json.dumps(
         {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, **metadata}, indent=1
     )

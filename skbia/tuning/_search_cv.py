@@ -26,6 +26,7 @@ from skbia.tuning._search_params import (
     PARAMETER_CONSTRAINTS,
     _atomic_dump,
     check_before_fit,
+    check_file_destination,
     check_refit_metric,
     load_saved,
     single_space,
@@ -79,7 +80,8 @@ class CNNSearchCV(BayesSearchCV):
         ``{"cnnclassifier__epochs": 10}``.
     checkpoint : str, path or None, default=None
         If given, a file rewritten after every step with what is needed to
-        resume the search (``fit(..., resume_from=checkpoint)``).
+        resume the search (``fit(..., resume_from=checkpoint)``); missing
+        folders are created.
     scoring : str, callable, list, dict or None, default=None
         As in scikit-learn; for imbalanced sets prefer ``"average_precision"``
         or ``"roc_auc"`` to accuracy.
@@ -236,8 +238,10 @@ class CNNSearchCV(BayesSearchCV):
             that are not a 3-d or 4-d stack or are smaller than its fixed
             ``image_size``, NaN or infinite pixels (unless the classifier has
             a ``fill_value``), or labels that are not one class label per image
-            with at least two classes, all before any trial; a ``resume_from``
-            file that cannot be read; or a search whose every trial failed.
+            with at least two classes, all before any trial; a ``checkpoint``
+            that is a folder or lies under a file (also before any trial); a
+            ``resume_from`` file that cannot be read; or a search whose every
+            trial failed.
         FileNotFoundError
             If ``resume_from`` names a file that does not exist.
         """
@@ -449,11 +453,17 @@ class CNNSearchCV(BayesSearchCV):
         Parameters
         ----------
         path : str or path-like
-            File to write (joblib format, compressed).
+            File to write (joblib format, compressed); missing folders are created.
+
+        Raises
+        ------
+        ValueError
+            If the search is not fitted, ``path`` is a folder, or a file
+            stands where one of its folders would go.
         """
         if not hasattr(self, "cv_results_"):
             raise ValueError("This CNNSearchCV is not fitted yet; call fit before save.")
-        _atomic_dump(self, Path(path))
+        _atomic_dump(self, check_file_destination(path, "path"))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> CNNSearchCV:

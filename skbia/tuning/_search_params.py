@@ -41,6 +41,8 @@ def check_before_fit(search, resume_from: Any, X=None, y=None) -> dict[str, Any]
         search._validate_params()
     space = search._single_space()
     check_params(search)
+    if search.checkpoint is not None:
+        check_file_destination(search.checkpoint, "checkpoint")
     check_image_data(search, X, y)
     history = load_history(resume_from, sorted(space))
     search.n_resumed_ = len(history["x_iters"]) if history else 0
@@ -238,6 +240,38 @@ def load_history(source: Any, space_keys: list[str]) -> dict[str, Any] | None:
     if len(state["x_iters"]) != len(state["cv_results"]["params"]):
         raise ValueError("Inconsistent saved search: trial counts of optimizer and results differ.")
     return state
+
+
+def check_file_destination(path: Any, name: str) -> Path:
+    """Check that a joblib file can be written at ``path`` (missing folders are created).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Where the file goes.
+    name : str
+        What the path is, for the message (``"checkpoint"``, ``"path"``).
+
+    Returns
+    -------
+    path : Path
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is an existing folder, or a file stands where one of its
+        folders would go.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{name}={str(path)!r} is a folder; give the name of a file to write.")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ValueError(f"{name}={str(path)!r} cannot be written: {str(parent)!r} is "
+                                 "a file, not a folder.")
+            break
+    return path
 
 
 def _atomic_dump(obj: Any, path: Path) -> None:

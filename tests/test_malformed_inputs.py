@@ -317,6 +317,25 @@ def test_fit_rejects_a_single_image(entry, data):
                         error=ValueError, match=r"has 1 class\(es\)")
 
 
+@pytest.mark.parametrize(
+    ("weights", "error", "match"),
+    [
+        (lambda n: -np.ones(n), ValueError, r"finite and non-negative; 12 weight\(s\)"),
+        (lambda n: np.where(np.arange(n) == 5, np.nan, 1.0), ValueError,
+         r"finite and non-negative; 1 weight\(s\) are not, first at index 5"),
+        (lambda n: np.ones(3), ValueError, r"shape \(12,\), one weight per image; got shape"),
+        (lambda n: np.ones((n, 2)), ValueError, r"got shape \(12, 2\)"),
+        (lambda n: np.zeros(n), ValueError, r"zero for every image"),
+        (lambda n: np.array(["a"] * n), TypeError, r"sample_weight must hold real numbers"),
+    ],
+    ids=["negative", "NaN", "too short", "2-d", "all zero", "strings"],
+)
+def test_fit_rejects_bad_sample_weights(data, weights, error, match):
+    X, y = data
+    call_keeping_inputs(lambda X, y, w: tiny_cnn().fit(X, y, sample_weight=w), X, y,
+                        weights(len(y)), error=error, match=match)
+
+
 def test_fit_rejects_mismatched_validation_data(data):
     X, y = data
     X_val = _nan_in_every_image(X)

@@ -45,7 +45,8 @@ class _TrainingMixin:
         y : array-like of shape (n_images,)
             Class labels.
         sample_weight : array-like of shape (n_images,), default=None
-            Per-image weights (multiplied by ``class_weight`` weights if both are given).
+            Per-image weights (multiplied by ``class_weight`` weights if both
+            are given): finite, non-negative, not all zero.
         validation_data : (X_val, y_val), default=None
             Raw validation images and labels; overrides the ``validation_data``
             parameter for this call.
@@ -60,7 +61,8 @@ class _TrainingMixin:
         sklearn.utils._param_validation.InvalidParameterError
             If a parameter has an invalid type or value (a ``ValueError``).
         ValueError
-            If the images or labels are invalid (see the user guide's list).
+            If the images, labels or ``sample_weight`` are invalid (see the
+            user guide's list).
         FloatingPointError
             If the training loss became NaN or infinite (training stops at
             that batch; the weights are not usable).
@@ -90,6 +92,8 @@ class _TrainingMixin:
             check_tta_images(self.tta, images.shape)
         n_classes = len(self.classes_) if warm else len(np.unique(labels))
         check_monitored(self, n_classes, validation_data is not None or bool(self.validation_split))
+        if sample_weight is not None:
+            sample_weight = _checked_sample_weight(sample_weight, len(labels))
         if self.class_weight is not None:
             weights = compute_sample_weight(self.class_weight, labels)
             if sample_weight is not None:
@@ -271,6 +275,30 @@ class _TrainingMixin:
             shuffle=bool(self.shuffle),
             seed=seed,
         )
+
+
+def _checked_sample_weight(sample_weight, n_images: int) -> np.ndarray:
+    """Return ``sample_weight`` as float64, or raise naming what is wrong with it.
+
+    Weights must be finite, non-negative (a negative weight makes training
+    push that image's loss up) and not all zero; the caller's array is not changed.
+    """
+    try:
+        weights = np.asarray(sample_weight, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError("sample_weight must hold real numbers, one per image; got "
+                        f"{type(sample_weight).__name__}.") from None
+    if weights.shape != (n_images,):
+        raise ValueError(f"sample_weight must have shape ({n_images},), one weight per image; "
+                         f"got shape {weights.shape}.")
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        raise ValueError(f"sample_weight must be finite and non-negative; {int(bad.sum())} "
+                         f"weight(s) are not, first at index {int(np.argmax(bad))} "
+                         f"({weights[np.argmax(bad)]}).")
+    if not weights.any():
+        raise ValueError("sample_weight is zero for every image: nothing would be learned.")
+    return weights
 
 
 # images of the training set run through the trained model to check its outputs

@@ -189,7 +189,7 @@ class FoldEnsembleClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         labels = check_labels(y, len(X), min_classes=2)
         classes, counts = np.unique(labels, return_counts=True)
         if counts.min() < self.n_folds:
-            rare = classes[np.argmin(counts)]
+            rare = classes[np.argmin(counts)].item()  # 1, not np.int64(1)
             raise ValueError(
                 f"n_folds={self.n_folds} needs at least {self.n_folds} images of every class, "
                 f"so that every member trains and validates on each class; class {rare!r} has "

@@ -230,7 +230,8 @@ def test_bad_parameters_raise_before_training(data, params, match):
 def test_bad_data_and_routes_raise_before_training(data):
     X, y = data
     never = Recorder(fail_without=-5)
-    with pytest.raises(ValueError, match="needs at least 11 images of every class"):
+    with pytest.raises(ValueError, match=r"needs at least 11 images of every class, .*; "
+                                         r"class 1 has \d+\."):
         FoldEnsembleClassifier(never, n_folds=11).fit(X, y)
     with pytest.raises(ValueError, match="inconsistent lengths"):
         FoldEnsembleClassifier(never).fit(X, y[:-1])

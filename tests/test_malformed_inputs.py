@@ -426,6 +426,23 @@ def test_fill_value_leaves_the_callers_nan_pixels_alone(fitted, data):
     np.testing.assert_array_equal(X, before)  # still NaN: only a copy was filled
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf, 1e39, "0", True])
+def test_a_fill_value_that_is_not_a_finite_number_is_refused(value, files, data, tmp_path):
+    # replacing NaN pixels by NaN (or by what float32 makes infinite) would change nothing
+    from skbia import score_files
+    from skbia.utils import check_images
+
+    X = _nan_in_every_image(data[0])
+    call_keeping_inputs(lambda X: check_images(X, fill_value=value), X, error=ValueError,
+                        match=r"fill_value must be a finite number")
+    path = tmp_path / "nan.npy"
+    np.save(path, X)
+    with pytest.raises(ValueError, match=r"fill_value must be a finite number"):
+        score_files(files["model"], path, tmp_path / "scores.csv", fill_value=value,
+                    progress=False)
+    assert not (tmp_path / "scores.csv").exists()
+
+
 def test_plot_tsne_rejects_bad_inputs(fitted, data):
     X, y = data
     call_keeping_inputs(lambda X, y: plot_tsne(fitted, X, y), X[..., :2], y.copy(),
@@ -1162,6 +1179,17 @@ def test_score_files_lists_images_with_nan_pixels_as_skipped(files, data, tmp_pa
     assert (summary.n_scored, summary.n_skipped) == (0, N_IMAGES)
     skipped = summary.skipped_file.read_text()
     assert len(skipped.strip().splitlines()) == N_IMAGES + 1 and "non-finite" in skipped
+
+
+@pytest.mark.parametrize("spelling", ["same", "./same"])
+def test_cli_fit_refuses_one_file_as_positives_and_negatives(spelling, data, tmp_path, capsys,
+                                                             monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    np.save(tmp_path / "same.npy", data[0])
+    line = _run_cli(["fit", "--positives", "same.npy", "--negatives", f"{spelling}.npy", "-o",
+                     "model.keras", "-q"], capsys, "fit", [tmp_path / "same.npy"])
+    assert "name the same file" in line and "labelled both 1 and 0" in line
+    assert not (tmp_path / "model.keras").exists()
 
 
 def _label_variants(folder: Path, y: np.ndarray, marker: Path) -> dict:

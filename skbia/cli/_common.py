@@ -302,6 +302,9 @@ def load_training_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray
     if by_class:
         if args.positives is None or args.negatives is None:
             raise ValueError("--positives and --negatives must be given together.")
+        if _same_file(args.positives, args.negatives):
+            raise ValueError(f"--positives and --negatives name the same file ({args.positives}): "
+                             "every image would be labelled both 1 and 0.")
         positives = load_images(args.positives, **options)
         negatives = load_images(args.negatives, **options)
         if positives.shape[1:] != negatives.shape[1:]:
@@ -397,6 +400,14 @@ def gather_config(
     config = check_config(config, sections, source="the combined configuration")
     check_injector_section(config)
     return config
+
+
+def _same_file(first: Any, second: Any) -> bool:
+    """Whether two paths name one existing file (links and relative paths included)."""
+    try:
+        return Path(first).samefile(second)
+    except OSError:  # a missing file is reported when it is read
+        return False
 
 
 def _recipe_config(recipe: str | None) -> dict[str, dict[str, Any]]:

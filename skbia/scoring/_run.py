@@ -185,8 +185,8 @@ def score_files(
     part_size : int, default=65536
         Images per part file (and per Dask task).
     fill_value : float, optional
-        Replace NaN or infinite pixels by this value instead of skipping
-        those images.
+        Replace NaN or infinite pixels by this finite value instead of
+        skipping those images.
     overwrite : bool, default=False
         Replace an earlier output instead of continuing it.
     hdu : int or str, optional
@@ -237,6 +237,9 @@ def score_files(
         _check_positive(name, value)
     if top is not None:
         _check_positive("top", top)
+    from skbia.utils._validation import check_fill_value  # (skbia.utils imports scikit-learn)
+
+    check_fill_value(fill_value)
     output = Path(output)
     fmt = _output_format(output)
     parted = fmt == "parquet" or client is not None

@@ -42,8 +42,8 @@ def check_images(
         Name used in error messages.
     fill_value : float or None, default=None
         If None, NaN or infinite pixels raise ``ValueError`` naming the
-        offending images. If a number, such pixels are replaced by it in the
-        returned copy (the caller's array is never modified).
+        offending images. If a finite number, such pixels are replaced by it
+        in the returned copy (the caller's array is never modified).
     n_channels : int or None, default=None
         If given, the number of channels the images must have.
     min_size : int, (int, int) or None, default=None
@@ -61,10 +61,12 @@ def check_images(
     ------
     ValueError
         Wrong number of dimensions, no images, channel mismatch, images smaller
-        than ``min_size``, or non-finite pixels without ``fill_value``.
+        than ``min_size``, non-finite pixels without ``fill_value``, or a
+        ``fill_value`` that is not a finite number.
     TypeError
         Non-numeric (object, string, complex) pixel values.
     """
+    check_fill_value(fill_value)
     array = np.asarray(X)
     if array.dtype == object or array.dtype.kind not in "biuf":
         raise TypeError(
@@ -108,6 +110,30 @@ def check_images(
             )
         images = np.where(np.isfinite(images), images, np.float32(fill_value))
     return images
+
+
+def check_fill_value(fill_value) -> None:
+    """Check that a ``fill_value`` for missing pixels is None or a finite float32 number.
+
+    Parameters
+    ----------
+    fill_value : float or None
+        The replacement for NaN and infinite pixels.
+
+    Raises
+    ------
+    ValueError
+        If ``fill_value`` is NaN, infinite, beyond float32's range, or not a
+        real number (replacing NaN by NaN would change nothing silently).
+    """
+    if fill_value is None:
+        return
+    if isinstance(fill_value, bool) or not isinstance(fill_value, (int, float, np.integer,
+                                                                     np.floating)):
+        raise ValueError(f"fill_value must be a finite number or None; got {fill_value!r}.")
+    if not np.isfinite(fill_value) or abs(float(fill_value)) > float(np.finfo(np.float32).max):
+        raise ValueError(f"fill_value must be a finite number within float32's range (the "
+                         f"pixels are float32); got {fill_value!r}.")
 
 
 def check_labels(y, n_samples: int, *, min_classes: int = 2) -> np.ndarray:

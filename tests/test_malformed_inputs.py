@@ -28,7 +28,7 @@ import joblib
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
-from skopt.space import Real
+from skopt.space import Categorical, Integer, Real
 
 from skbia import (
     CNNClassifier,
@@ -757,6 +757,31 @@ def test_search_save_to_a_folder_or_under_a_file_names_the_path(case, tmp_path, 
     with pytest.raises(ValueError, match=f"path=.*{match}"):
         search.save(path)
     assert list(tmp_path.rglob("*.tmp")) == []
+
+
+@pytest.mark.parametrize(
+    ("space", "augmented", "match"),
+    [
+        ({"optimizer": Categorical(["adam", "nope"])}, False,
+         r"search_spaces\['optimizer'\] can take the value 'nope'.*must be a str among"),
+        ({"learning_rate": Real(-1e-3, 1e-2)}, False,
+         r"search_spaces\['learning_rate'\] can take the value -0\.001"),
+        ({"learnin_rate": Real(1e-3, 1e-2)}, False, r"Invalid parameter learnin_rate"),
+        ({"imageaugmenter__n_copies": Integer(-2, 3)}, True,
+         r"'imageaugmenter__n_copies'\] can take the value -2.*ImageAugmenter"),
+        ({"imageaugmenter__skew_angle": (0.0, 80.0)}, True,
+         r"'imageaugmenter__skew_angle'\] can take the value 80\.0"),
+    ],
+    ids=["category", "range bound", "unknown name", "augmenter bound", "tuple bounds"],
+)
+def test_search_space_values_are_checked_before_any_trial(space, augmented, match, data, tmp_path):
+    from imblearn.pipeline import make_pipeline
+
+    estimator = make_pipeline(ImageAugmenter(), tiny_cnn()) if augmented else tiny_cnn()
+    search = CNNSearchCV(estimator, space, n_iter=2, cv=2, random_state=0,
+                         checkpoint=tmp_path / "ck.joblib")
+    call_keeping_inputs(search.fit, *data, error=ValueError, match=match)
+    assert not (tmp_path / "ck.joblib").exists()  # no trial ran
 
 
 # ----------------------------------------------------------------- scores and metrics

@@ -238,7 +238,9 @@ class CNNSearchCV(BayesSearchCV):
             that are not a 3-d or 4-d stack or are smaller than its fixed
             ``image_size``, NaN or infinite pixels (unless the classifier has
             a ``fill_value``), or labels that are not one class label per image
-            with at least two classes, all before any trial; a ``checkpoint``
+            with at least two classes, all before any trial; a space value
+            (a category, a range bound) that a step's parameter constraints
+            refuse or that names no parameter; a ``checkpoint``
             that is a folder or lies under a file (also before any trial); a
             ``resume_from`` file that cannot be read; or a search whose every
             trial failed.

@@ -41,6 +41,8 @@ def check_before_fit(search, resume_from: Any, X=None, y=None) -> dict[str, Any]
         search._validate_params()
     space = search._single_space()
     check_params(search)
+    if not get_config()["skip_parameter_validation"]:
+        check_space_values(search)
     if search.checkpoint is not None:
         check_file_destination(search.checkpoint, "checkpoint")
     check_image_data(search, X, y)
@@ -74,6 +76,50 @@ def check_params(search) -> None:
             clone(search.estimator).set_params(**clone(trial_params, safe=False))
         except ValueError as error:
             raise ValueError(f"trial_params cannot be set on the estimator: {error}") from None
+
+
+def check_space_values(search) -> None:
+    """Set every value the space can take on a clone of the estimator and validate it.
+
+    The values are each Categorical's categories and each range's bounds, set
+    one at a time (with ``trial_params``); every step's declared parameter
+    constraints (``_validate_params``) must accept them. A value no step
+    accepts would fail every trial that draws it, one traceback per fold, and
+    the search would spend its budget on them.
+
+    Raises
+    ------
+    ValueError
+        If a value is refused (or names no parameter of the estimator),
+        naming the dimension and the value.
+    """
+    trial_params = pack_band_params(dict(search.trial_params or {}))
+    for name, dimension in search._single_space().items():
+        if name.endswith("]"):  # one band of a per-band parameter: only whole lists validate
+            continue
+        dimension = check_dimension(dimension)
+        values = (list(dimension.categories) if hasattr(dimension, "categories")
+                  else [dimension.low, dimension.high])
+        for value in values:
+            try:
+                estimator = clone(search.estimator).set_params(
+                    **clone({**trial_params, name: value}, safe=False))
+                for step in _all_steps(estimator):
+                    if hasattr(step, "_validate_params") and hasattr(step,
+                                                                     "_parameter_constraints"):
+                        step._validate_params()
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"search_spaces[{name!r}] can take the value {value!r}, which "
+                                 f"the estimator refuses: {error}") from None
+
+
+def _all_steps(estimator: Any) -> list[Any]:
+    """Return the estimator and, for (nested) pipelines, every step in it."""
+    found = [estimator]
+    for _, step in getattr(estimator, "steps", ()):
+        if step is not None and step != "passthrough":
+            found.extend(_all_steps(step))
+    return found
 
 
 def _skbia_steps(estimator: Any) -> tuple[Any, bool]:

@@ -17,6 +17,7 @@ from skbia.cli._common import (
     load_training_data,
 )
 from skbia.cli._config import FIT_SECTIONS
+from skbia.cli._injection_flags import check_injection_settings
 from skbia.cli._outputs import PLOT_SUFFIXES, check_output_file, check_parent
 
 
@@ -43,6 +44,8 @@ def run_fit(args: argparse.Namespace) -> int:
     plots = _check_history_plots(args)
     X, y = load_training_data(args)
     check_crop(config["classifier"].get("image_size"), X.shape, "classifier.image_size")
+    if "injector" in config:
+        check_injection_settings(config["injector"], X.shape)
     estimator = build_estimator(config, verbose=0 if args.quiet else 2)
     labels, counts = _class_counts(y)
     print(f"training data: {len(y)} images of shape {tuple(X.shape[1:])}; "

@@ -10,7 +10,11 @@ from typing import Any
 import numpy as np
 
 from skbia.cli._common import Timer, load_images
-from skbia.cli._injection_flags import missing_camera_flags, physics_parameters
+from skbia.cli._injection_flags import (
+    check_injection_settings,
+    missing_camera_flags,
+    physics_parameters,
+)
 from skbia.cli._outputs import check_output_folder
 
 # what skbia inject writes into its output folder
@@ -37,6 +41,7 @@ def run_inject(args: argparse.Namespace) -> int:
     output = check_output_folder(args.output, flag="--output", writes=INJECT_OUTPUTS,
                                  overwrite=args.overwrite)
     images = load_images(args.images, hdu=args.hdu, channels_first=args.channels_first)
+    check_injection_settings(physics, images.shape)
     chosen = choose_hosts(images, args)
 
     import matplotlib

@@ -179,3 +179,43 @@ def check_injector_section(config: dict[str, dict]) -> None:
             "lens injection needs the camera settings of the images: give "
             + ", ".join(missing) + " (or set them in the configuration's 'injector' section)."
         )
+
+
+# inject_lenses arguments that are not settings of the lenses or the camera
+_NOT_SETTINGS = ("hosts", "center", "n_jobs", "random_state", "return_metadata")
+
+
+def check_injection_settings(settings: dict[str, Any], image_shape: tuple[int, ...]) -> None:
+    """Check lens-injection settings against the images before any injection or training.
+
+    Every check :func:`skbia.datasets.inject_lenses` makes of its settings
+    (ranges, one value per band, Einstein radii that fit the stamps, ...) runs
+    here on the images' shape alone, so that a wrong flag fails before the
+    command announces or starts any work.
+
+    Parameters
+    ----------
+    settings : dict
+        LensInjector / inject_lenses parameters (others, such as ``n_injected``
+        or ``hosts``, are ignored); the camera settings must be present.
+    image_shape : tuple of int
+        Shape of the image stack, ``(n, height, width[, bands])``.
+
+    Raises
+    ------
+    ValueError
+        With the name of the setting at fault.
+    """
+    import inspect
+
+    from skbia.datasets import inject_lenses
+    from skbia.datasets._injection_params import check_settings
+
+    defaults = {name: parameter.default
+                for name, parameter in inspect.signature(inject_lenses).parameters.items()
+                if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+                and name not in _NOT_SETTINGS}
+    given = {name: value for name, value in settings.items() if name in defaults}
+    height, width = image_shape[1:3]
+    n_bands = image_shape[3] if len(image_shape) > 3 else 1
+    check_settings((height, width, n_bands), **{**defaults, **given})

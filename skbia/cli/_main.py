@@ -265,13 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
     inject.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
     add_image_arguments(inject)
     hosts = inject.add_argument_group("hosts")
-    hosts.add_argument("--select", choices=("all", "bright_red_centre"), default="all",
+    which = hosts.add_mutually_exclusive_group()  # both would leave one silently unused
+    which.add_argument("--select", choices=("all", "bright_red_centre"), default="all",
                        help="which images may be hosts: all, or those whose central object is "
                             "bright and red (see skbia.datasets.select_hosts; default: "
                             "%(default)s)")
-    hosts.add_argument("--indices", metavar="FILE",
+    which.add_argument("--indices", metavar="FILE",
                        help="a .npy file of host indices (integers) or a boolean mask, one per "
-                            "image; replaces --select")
+                            "image; instead of --select")
     hosts.add_argument("--n-injected", "-n", type=int, metavar="N",
                        help="number of injected images, drawn from the selected hosts (without "
                             "replacement when there are enough; default: one per selected "

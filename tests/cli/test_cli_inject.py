@@ -152,6 +152,15 @@ def test_inject_requires_the_camera_settings(files, tmp_path, capsys, drop, mess
     assert not (tmp_path / "out").exists()
 
 
+# settings that inject_lenses checks against the images: refused before any work
+_SETTINGS_AGAINST_THE_IMAGES = [
+    (["--pixel-scale", "-1"], "pixel_scale must be > 0"),
+    (["--zeropoint", "27", "27"], "zero_point must have one value per band"),
+    (["--einstein-radius", "1", "9"], "is larger than the stamp"),
+    (["--min-snr", "nan"], "min_snr"),
+]
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
@@ -161,13 +170,38 @@ def test_inject_requires_the_camera_settings(files, tmp_path, capsys, drop, mess
         (["-n", "0"], "--n-injected must be at least 1"),
         (["--plot-count", "-1"], "--plot-count must be 0 or more"),
         (["--n-jobs", "0"], "--n-jobs must be a positive number"),
+        *_SETTINGS_AGAINST_THE_IMAGES,
     ],
 )
 def test_inject_bad_settings_are_one_line(files, tmp_path, capsys, extra, message):
     folder, _ = files
-    status, _, err = _run(_inject(folder, tmp_path / "out", *extra), capsys)
+    status, out, err = _run(_inject(folder, tmp_path / "out", *extra), capsys)
     _assert_one_line_error(status, err, message)
-    assert not (tmp_path / "out" / "injected.npy").exists()
+    assert "painting" not in out  # refused before the work is announced
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("extra", "message"), _SETTINGS_AGAINST_THE_IMAGES)
+def test_fit_inject_settings_are_checked_before_training(files, tmp_path, capsys, extra,
+                                                          message):
+    folder, _ = files
+    argv = ["fit", "--positives", str(folder / "lenses.npy"), "--negatives",
+            str(folder / "hosts.npy"), "--inject", "8", *CAMERA, *extra, "--arch", "compact",
+            "--epochs", "1", "-q", "-o", str(tmp_path / "model.keras")]
+    status, out, err = _run(argv, capsys)
+    _assert_one_line_error(status, err, message)
+    assert "training" not in out and not (tmp_path / "model.keras").exists()
+
+
+def test_inject_refuses_select_and_indices_together(files, tmp_path, capsys):
+    folder, _ = files
+    np.save(tmp_path / "indices.npy", np.array([0, 1]))
+    with pytest.raises(SystemExit) as stopped:
+        main(_inject(folder, tmp_path / "out", "--select", "bright_red_centre", "--indices",
+                     str(tmp_path / "indices.npy")))
+    assert stopped.value.code == 2
+    assert "--indices: not allowed with argument --select" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_inject_bad_indices_file(files, tmp_path, capsys):

@@ -13,22 +13,9 @@ import pytest
 from skbia.cli import build_parser, main
 from skbia.cli._common import MAX_CLASSES, gather_config, load_images
 from skbia.cli._config import TUNE_SECTIONS, load_config, parse_assignment
+from tests.cli.conftest import assert_one_line_error, run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _run(argv, capsys):
-    """Run ``skbia`` in-process; return (status, stdout, stderr)."""
-    status = main(argv)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def _assert_one_line_error(status, err, *fragments):
-    assert status == 1
-    assert err.count("\n") == 1 and err.startswith("skbia "), err
-    for fragment in fragments:
-        assert fragment in err, (fragment, err)
 
 
 @pytest.fixture(scope="module")
@@ -81,18 +68,18 @@ def test_fit_outputs_are_checked_before_the_data(tmp_path, capsys, output, extra
     extra = [str(tmp_path / e) if e.endswith((".txt", ".png")) or e == "a_folder" else e
              for e in extra]
     # no data files: an output error must come first
-    status, out, err = _run(["fit", *_training(tmp_path), *extra, "-o", str(tmp_path / output),
-                             "-q"], capsys)
-    _assert_one_line_error(status, err, match)
+    status, out, err = run_cli(["fit", *_training(tmp_path), *extra, "-o", str(tmp_path / output),
+                                "-q"], capsys)
+    assert_one_line_error(status, err, match)
     assert out == ""
     assert (tmp_path / "existing.keras").read_bytes() == b"old model"
 
 
 def test_fit_overwrite_lets_the_output_check_pass(tmp_path, capsys):
     (tmp_path / "existing.keras").write_bytes(b"old model")
-    status, _, err = _run(["fit", *_training(tmp_path), "-o", str(tmp_path / "existing.keras"),
-                           "--overwrite", "-q"], capsys)
-    _assert_one_line_error(status, err, "Image file not found")  # got as far as the data
+    status, _, err = run_cli(["fit", *_training(tmp_path), "-o", str(tmp_path / "existing.keras"),
+                              "--overwrite", "-q"], capsys)
+    assert_one_line_error(status, err, "Image file not found")  # got as far as the data
 
 
 @pytest.mark.parametrize(
@@ -109,9 +96,9 @@ def test_predict_output_is_checked_before_the_model_and_images(tmp_path, capsys,
     (tmp_path / "existing.csv").write_text("index,predicted,score_1\n")
     (tmp_path / "a_folder").mkdir()
     # neither the model nor the images exist: the output error must come first
-    status, out, err = _run(["predict", str(tmp_path / "none.keras"), str(tmp_path / "x.npy"),
-                             "-o", str(tmp_path / output)], capsys)
-    _assert_one_line_error(status, err, "--output", match)
+    status, out, err = run_cli(["predict", str(tmp_path / "none.keras"), str(tmp_path / "x.npy"),
+                                "-o", str(tmp_path / output)], capsys)
+    assert_one_line_error(status, err, "--output", match)
     assert out == "" and (tmp_path / "existing.csv").read_text() == "index,predicted,score_1\n"
 
 
@@ -128,9 +115,9 @@ def test_tune_output_is_checked_before_the_data(tmp_path, capsys, output, match)
     (tmp_path / "earlier").mkdir()
     (tmp_path / "earlier" / "search.joblib").write_bytes(b"old search")
     (tmp_path / "c.yaml").write_text("search: {n_iter: 1}\n")
-    status, out, err = _run(["tune", "-c", str(tmp_path / "c.yaml"), *_training(tmp_path),
-                             "-o", str(tmp_path / output)], capsys)
-    _assert_one_line_error(status, err, "--output", match)
+    status, out, err = run_cli(["tune", "-c", str(tmp_path / "c.yaml"), *_training(tmp_path),
+                                "-o", str(tmp_path / output)], capsys)
+    assert_one_line_error(status, err, "--output", match)
     assert out == "" and (tmp_path / "earlier" / "search.joblib").read_bytes() == b"old search"
     assert not (tmp_path / "missing").exists()
 
@@ -145,8 +132,8 @@ def test_demo_output_is_checked_before_simulating(tmp_path, capsys, output, matc
     (tmp_path / "earlier").mkdir()
     (tmp_path / "earlier" / "metrics.json").write_text("{}")
     (tmp_path / "earlier" / "notes.txt").write_text("mine")
-    status, out, err = _run(["demo", "--fast", "-q", "-o", str(tmp_path / output)], capsys)
-    _assert_one_line_error(status, err, "--output", match)
+    status, out, err = run_cli(["demo", "--fast", "-q", "-o", str(tmp_path / output)], capsys)
+    assert_one_line_error(status, err, "--output", match)
     assert out == "" and not (tmp_path / "missing").exists()
     assert (tmp_path / "earlier" / "metrics.json").read_text() == "{}"
 
@@ -189,15 +176,15 @@ class _FakeClassifier:
 
 def _predict(monkeypatch, capsys, data, model, tmp_path, *extra):
     monkeypatch.setattr("skbia.cli._predict.load_model", lambda path: model)
-    return _run(["predict", str(data / "model.keras"), str(data / "X.npy"),
-                 "-o", str(tmp_path / "s.csv"), *extra], capsys)
+    return run_cli(["predict", str(data / "model.keras"), str(data / "X.npy"),
+                    "-o", str(tmp_path / "s.csv"), *extra], capsys)
 
 
 @pytest.mark.parametrize("value", ["0", "-3"])
 def test_predict_refuses_a_batch_size_below_one(value, monkeypatch, capsys, data, tmp_path):
     status, out, err = _predict(monkeypatch, capsys, data, _FakeClassifier(), tmp_path,
                                 "--batch-size", value)
-    _assert_one_line_error(status, err, f"--batch-size must be a positive integer; got {value}")
+    assert_one_line_error(status, err, f"--batch-size must be a positive integer; got {value}")
     assert out == "" and not (tmp_path / "s.csv").exists()
 
 
@@ -250,7 +237,7 @@ def test_score_column_without_positive_label_is_the_last_class(monkeypatch, caps
 def test_nan_scores_write_no_csv(monkeypatch, capsys, data, tmp_path):
     model = _FakeClassifier(nan_at=3)
     status, _, err = _predict(monkeypatch, capsys, data, model, tmp_path, "--batch-size", "8")
-    _assert_one_line_error(status, err, "NaN or infinite scores for 1 of 24 images",
+    assert_one_line_error(status, err, "NaN or infinite scores for 1 of 24 images",
                            "index 3", "no CSV written")
     assert list(tmp_path.iterdir()) == []  # neither the CSV nor a partial one
 
@@ -258,7 +245,7 @@ def test_nan_scores_write_no_csv(monkeypatch, capsys, data, tmp_path):
 def test_floating_point_error_from_the_model_writes_no_csv(monkeypatch, capsys, data,
                                                            tmp_path):
     status, _, err = _predict(monkeypatch, capsys, data, _FakeClassifier(raises=True), tmp_path)
-    _assert_one_line_error(status, err, "NaN")
+    assert_one_line_error(status, err, "NaN")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -266,7 +253,7 @@ def test_predict_names_images_of_the_wrong_size(monkeypatch, capsys, data, tmp_p
     model = _FakeClassifier()
     model.input_shape_ = (32, 32, 3)
     status, _, err = _predict(monkeypatch, capsys, data, model, tmp_path)
-    _assert_one_line_error(status, err, "X.npy holds 16x16-pixel images with 3 band(s)",
+    assert_one_line_error(status, err, "X.npy holds 16x16-pixel images with 3 band(s)",
                            "trained on 32x32-pixel images")
     assert model.calls == []
 
@@ -297,9 +284,9 @@ _X_BYTES = _npy_bytes(np.zeros((4, 8, 8, 3), "f4"))
 def test_unreadable_npy_is_one_line_naming_the_file(tmp_path, capsys, content, match):
     (tmp_path / "bad.npy").write_bytes(content)
     np.save(tmp_path / "n.npy", np.zeros((4, 8, 8, 3), "f4"))
-    status, out, err = _run(["fit", "--positives", str(tmp_path / "bad.npy"), "--negatives",
-                             str(tmp_path / "n.npy"), "-o", str(tmp_path / "m.keras")], capsys)
-    _assert_one_line_error(status, err, "bad.npy", match)
+    status, out, err = run_cli(["fit", "--positives", str(tmp_path / "bad.npy"), "--negatives",
+                                str(tmp_path / "n.npy"), "-o", str(tmp_path / "m.keras")], capsys)
+    assert_one_line_error(status, err, "bad.npy", match)
     assert "allow_pickle" not in err and out == ""
 
 
@@ -329,9 +316,9 @@ def test_fits_cube_in_the_other_axis_order_hints_at_channels_first(tmp_path, cap
     cube = np.zeros((5, 3, 32, 32), ">f4")  # (n, bands, height, width)
     fits.PrimaryHDU(cube).writeto(tmp_path / "cf.fits")
     (tmp_path / "m.keras").write_bytes(b"")
-    status, _, err = _run(["predict", str(tmp_path / "m.keras"), str(tmp_path / "cf.fits"),
-                           "-o", str(tmp_path / "s.csv")], capsys)
-    _assert_one_line_error(status, err, "cf.fits holds shape (5, 3, 32, 32)",
+    status, _, err = run_cli(["predict", str(tmp_path / "m.keras"), str(tmp_path / "cf.fits"),
+                              "-o", str(tmp_path / "s.csv")], capsys)
+    assert_one_line_error(status, err, "cf.fits holds shape (5, 3, 32, 32)",
                            "pass --channels-first")
     assert load_images(tmp_path / "cf.fits", channels_first=True).shape == (5, 32, 32, 3)
     fits.PrimaryHDU(np.moveaxis(cube, 1, -1)).writeto(tmp_path / "cl.fits")
@@ -355,9 +342,9 @@ def test_truncated_fits_is_one_line_naming_the_file(tmp_path, capsys, name):
     (tmp_path / "m.keras").write_bytes(b"")
     with pytest.raises(ValueError, match=re.escape(str(tmp_path / name))):
         load_images(tmp_path / name)
-    status, _, err = _run(["predict", str(tmp_path / "m.keras"), str(tmp_path / name),
-                           "-o", str(tmp_path / "s.csv")], capsys)
-    _assert_one_line_error(status, err, name, "truncated")
+    status, _, err = run_cli(["predict", str(tmp_path / "m.keras"), str(tmp_path / name),
+                              "-o", str(tmp_path / "s.csv")], capsys)
+    assert_one_line_error(status, err, name, "truncated")
     assert "WARNING" not in err
 
 
@@ -365,15 +352,15 @@ def test_a_folder_given_as_an_input_file_is_named_as_a_folder(data, tmp_path, ca
     (tmp_path / "X.npy").mkdir()
     (tmp_path / "y.npy").mkdir()
     (tmp_path / "c.yaml").mkdir()
-    status, _, err = _run(["fit", "-X", str(tmp_path / "X.npy"), "-y", str(data / "y.npy"),
-                           "-o", str(tmp_path / "m.keras")], capsys)
-    _assert_one_line_error(status, err, "X.npy is a folder, not an image file")
-    status, _, err = _run(["fit", "-X", str(data / "X.npy"), "-y", str(tmp_path / "y.npy"),
-                           "-o", str(tmp_path / "m.keras")], capsys)
-    _assert_one_line_error(status, err, "y.npy is a folder, not a .npy label file")
-    status, _, err = _run(["fit", *_training(data), "-c", str(tmp_path / "c.yaml"),
-                           "-o", str(tmp_path / "m.keras")], capsys)
-    _assert_one_line_error(status, err, "c.yaml is a folder, not a configuration file")
+    status, _, err = run_cli(["fit", "-X", str(tmp_path / "X.npy"), "-y", str(data / "y.npy"),
+                              "-o", str(tmp_path / "m.keras")], capsys)
+    assert_one_line_error(status, err, "X.npy is a folder, not an image file")
+    status, _, err = run_cli(["fit", "-X", str(data / "X.npy"), "-y", str(tmp_path / "y.npy"),
+                              "-o", str(tmp_path / "m.keras")], capsys)
+    assert_one_line_error(status, err, "y.npy is a folder, not a .npy label file")
+    status, _, err = run_cli(["fit", *_training(data), "-c", str(tmp_path / "c.yaml"),
+                              "-o", str(tmp_path / "m.keras")], capsys)
+    assert_one_line_error(status, err, "c.yaml is a folder, not a configuration file")
 
 
 @pytest.mark.parametrize(
@@ -388,9 +375,9 @@ def test_a_folder_given_as_an_input_file_is_named_as_a_folder(data, tmp_path, ca
 )
 def test_unreadable_config_is_one_line_naming_the_file(data, tmp_path, capsys, content, match):
     (tmp_path / "c.yaml").write_bytes(content)
-    status, _, err = _run(["fit", *_training(data), "-c", str(tmp_path / "c.yaml"),
-                           "-o", str(tmp_path / "m.keras")], capsys)
-    _assert_one_line_error(status, err)
+    status, _, err = run_cli(["fit", *_training(data), "-c", str(tmp_path / "c.yaml"),
+                              "-o", str(tmp_path / "m.keras")], capsys)
+    assert_one_line_error(status, err)
     assert re.search(match, err), err
 
 
@@ -400,8 +387,8 @@ def test_a_message_over_several_lines_is_reported_on_one(monkeypatch, tmp_path, 
                          "ValueError: the crop is larger than the image.\n")
 
     monkeypatch.setattr("skbia.cli._predict.run_predict", fails)
-    status, _, err = _run(["predict", "m.keras", "x.npy"], capsys)
-    _assert_one_line_error(status, err, "All 1 trials failed. First error: ... ValueError: the "
+    status, _, err = run_cli(["predict", "m.keras", "x.npy"], capsys)
+    assert_one_line_error(status, err, "All 1 trials failed. First error: ... ValueError: the "
                            "crop is larger than the image. (--debug shows the whole message)")
 
 
@@ -423,9 +410,10 @@ def test_a_message_over_several_lines_is_reported_on_one(monkeypatch, tmp_path, 
 )
 def test_bad_labels_fail_before_any_class_summary(data, tmp_path, capsys, labels, match):
     np.save(tmp_path / "labels.npy", labels)
-    status, out, err = _run(["fit", "-X", str(data / "X.npy"), "-y", str(tmp_path / "labels.npy"),
-                             *_TINY, "-o", str(tmp_path / "m.keras"), "-q"], capsys)
-    _assert_one_line_error(status, err, "--labels", "labels.npy", match)
+    status, out, err = run_cli(["fit", "-X", str(data / "X.npy"), "-y",
+                                str(tmp_path / "labels.npy"), *_TINY, "-o",
+                                str(tmp_path / "m.keras"), "-q"], capsys)
+    assert_one_line_error(status, err, "--labels", "labels.npy", match)
     assert out == ""  # no "class 439.76: 1" lines
 
 
@@ -482,9 +470,9 @@ def test_tune_checks_the_space_against_the_data_before_any_trial(data, tmp_path,
     (tmp_path / "c.yaml").write_text(base + config + ("" if "search:" in config else
                                                       "search: {n_iter: 1, cv: 2}\n"))
     out_dir = tmp_path / "search"
-    status, out, err = _run(["tune", "-c", str(tmp_path / "c.yaml"), *_training(data),
-                             "-o", str(out_dir), "-q"], capsys)
-    _assert_one_line_error(status, err, match)
+    status, out, err = run_cli(["tune", "-c", str(tmp_path / "c.yaml"), *_training(data),
+                                "-o", str(out_dir), "-q"], capsys)
+    assert_one_line_error(status, err, match)
     assert "trials" not in out and not out_dir.exists()
 
 
@@ -501,9 +489,9 @@ def test_tune_refuses_an_unknown_space_or_search_key_before_reading_data(tmp_pat
                                                                           config, match):
     (tmp_path / "c.yaml").write_text(config)
     # the training files do not exist: the key must be reported first
-    status, out, err = _run(["tune", "-c", str(tmp_path / "c.yaml"), *_training(tmp_path),
-                             "-o", str(tmp_path / "search")], capsys)
-    _assert_one_line_error(status, err, match)
+    status, out, err = run_cli(["tune", "-c", str(tmp_path / "c.yaml"), *_training(tmp_path),
+                                "-o", str(tmp_path / "search")], capsys)
+    assert_one_line_error(status, err, match)
     assert out == "" and not (tmp_path / "search").exists()
 
 

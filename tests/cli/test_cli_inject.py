@@ -12,23 +12,11 @@ from skbia.cli import build_parser, main
 from skbia.cli._common import build_estimator, gather_config
 from skbia.cli._config import FIT_SECTIONS, TUNE_SECTIONS
 from skbia.cli._injection_flags import parse_inject_count
+from tests.cli.conftest import assert_one_line_error, run_cli
 
 # a camera for 32x32 px stamps of 0.2"/px (6.4" across): Einstein radii up to 3.2" fit
 CAMERA = ["--pixel-scale", "0.2", "--zeropoint", "27", "--psf-fwhm", "0.8", "0.75", "0.7",
           "--einstein-radius", "1.0", "1.6"]
-
-
-def _run(argv, capsys):
-    status = main(argv)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
-def _assert_one_line_error(status, err, *fragments):
-    assert status == 1
-    assert err.count("\n") == 1 and err.startswith("skbia "), err
-    for fragment in fragments:
-        assert fragment in err, (fragment, err)
 
 
 def _hosts(n=12, size=32, seed=0):
@@ -67,7 +55,7 @@ def _metadata(path):
 
 def test_inject_writes_images_hosts_metadata_and_picture(files, tmp_path, capsys):
     folder, hosts = files
-    status, out, _ = _run(_inject(folder, tmp_path / "out", "-n", "6"), capsys)
+    status, out, _ = run_cli(_inject(folder, tmp_path / "out", "-n", "6"), capsys)
     assert status == 0
     injected = np.load(tmp_path / "out" / "injected.npy")
     used_hosts = np.load(tmp_path / "out" / "hosts.npy")
@@ -95,7 +83,7 @@ def test_inject_is_reproducible_with_its_seed(files, tmp_path, capsys):
     folder, _ = files
     arrays = []
     for name, seed in (("a", 3), ("b", 3), ("c", 4)):
-        status, _, _ = _run(_inject(folder, tmp_path / name, "-n", "4", "--random-state",
+        status, _, _ = run_cli(_inject(folder, tmp_path / name, "-n", "4", "--random-state",
                                     str(seed), "--plot-count", "0"), capsys)
         assert status == 0
         assert not (tmp_path / name / "injected.png").exists()
@@ -107,13 +95,13 @@ def test_inject_is_reproducible_with_its_seed(files, tmp_path, capsys):
 def test_inject_without_count_uses_every_selected_host_and_indices_select(files, tmp_path,
                                                                           capsys):
     folder, _ = files
-    assert _run(_inject(folder, tmp_path / "all", "--plot-count", "0"), capsys)[0] == 0
+    assert run_cli(_inject(folder, tmp_path / "all", "--plot-count", "0"), capsys)[0] == 0
     rows = _metadata(tmp_path / "all" / "metadata.csv")
     assert [int(r["host_index"]) for r in rows] == list(range(12))
     mask = np.zeros(12, bool)
     mask[[2, 7, 9]] = True
     np.save(tmp_path / "mask.npy", mask)
-    status, out, _ = _run(_inject(folder, tmp_path / "mask", "--indices",
+    status, out, _ = run_cli(_inject(folder, tmp_path / "mask", "--indices",
                                   str(tmp_path / "mask.npy"), "--plot-count", "0"), capsys)
     assert status == 0 and "3 of 12 images selected" in out
     rows = _metadata(tmp_path / "mask" / "metadata.csv")
@@ -123,7 +111,7 @@ def test_inject_without_count_uses_every_selected_host_and_indices_select(files,
 def test_inject_reuses_hosts_when_more_injections_than_hosts(files, tmp_path, capsys):
     folder, _ = files
     np.save(tmp_path / "two.npy", np.array([0, 5]))
-    status, out, _ = _run(_inject(folder, tmp_path / "out", "--indices",
+    status, out, _ = run_cli(_inject(folder, tmp_path / "out", "--indices",
                                   str(tmp_path / "two.npy"), "-n", "5", "--plot-count", "0"),
                           capsys)
     assert status == 0 and "hosts are reused" in out
@@ -147,8 +135,8 @@ def test_inject_requires_the_camera_settings(files, tmp_path, capsys, drop, mess
     start = camera.index(drop[0])
     del camera[start:start + 2]
     argv = ["inject", str(folder / "hosts.npy"), *camera, "-o", str(tmp_path / "out")]
-    status, _, err = _run(argv, capsys)
-    _assert_one_line_error(status, err, message)
+    status, _, err = run_cli(argv, capsys)
+    assert_one_line_error(status, err, message)
     assert not (tmp_path / "out").exists()
 
 
@@ -175,8 +163,8 @@ _SETTINGS_AGAINST_THE_IMAGES = [
 )
 def test_inject_bad_settings_are_one_line(files, tmp_path, capsys, extra, message):
     folder, _ = files
-    status, out, err = _run(_inject(folder, tmp_path / "out", *extra), capsys)
-    _assert_one_line_error(status, err, message)
+    status, out, err = run_cli(_inject(folder, tmp_path / "out", *extra), capsys)
+    assert_one_line_error(status, err, message)
     assert "painting" not in out  # refused before the work is announced
     assert not (tmp_path / "out").exists()
 
@@ -188,8 +176,8 @@ def test_fit_inject_settings_are_checked_before_training(files, tmp_path, capsys
     argv = ["fit", "--positives", str(folder / "lenses.npy"), "--negatives",
             str(folder / "hosts.npy"), "--inject", "8", *CAMERA, *extra, "--arch", "compact",
             "--epochs", "1", "-q", "-o", str(tmp_path / "model.keras")]
-    status, out, err = _run(argv, capsys)
-    _assert_one_line_error(status, err, message)
+    status, out, err = run_cli(argv, capsys)
+    assert_one_line_error(status, err, message)
     assert "training" not in out and not (tmp_path / "model.keras").exists()
 
 
@@ -207,11 +195,11 @@ def test_inject_refuses_select_and_indices_together(files, tmp_path, capsys):
 def test_inject_bad_indices_file(files, tmp_path, capsys):
     folder, _ = files
     np.save(tmp_path / "grid.npy", np.zeros((2, 2), int))
-    status, _, err = _run(_inject(folder, tmp_path / "out", "--indices",
+    status, _, err = run_cli(_inject(folder, tmp_path / "out", "--indices",
                                   str(tmp_path / "grid.npy")), capsys)
-    _assert_one_line_error(status, err, "--indices", "1-d array of integer indices")
+    assert_one_line_error(status, err, "--indices", "1-d array of integer indices")
     np.save(tmp_path / "far.npy", np.array([3, 40]))
-    status, _, err = _run(_inject(folder, tmp_path / "out", "--indices",
+    status, _, err = run_cli(_inject(folder, tmp_path / "out", "--indices",
                                   str(tmp_path / "far.npy")), capsys)
     assert status == 1 and "40" in err
 
@@ -222,10 +210,10 @@ def test_inject_outputs_are_checked_before_the_images_are_read(files, tmp_path, 
     out.mkdir()
     (out / "metadata.csv").write_text("earlier run\n")
     argv = ["inject", str(tmp_path / "missing.npy"), *CAMERA, "-o", str(out)]
-    status, _, err = _run(argv, capsys)
-    _assert_one_line_error(status, err, "already holds output", "--overwrite")
+    status, _, err = run_cli(argv, capsys)
+    assert_one_line_error(status, err, "already holds output", "--overwrite")
     assert (out / "metadata.csv").read_text() == "earlier run\n"  # left alone
-    status, _, _ = _run(_inject(folder, out, "-n", "2", "--overwrite"), capsys)
+    status, _, _ = run_cli(_inject(folder, out, "-n", "2", "--overwrite"), capsys)
     assert status == 0 and len(_metadata(out / "metadata.csv")) == 2
 
 
@@ -330,7 +318,7 @@ def test_fit_with_injection_trains_on_injected_negatives(files, tmp_path, capsys
             str(folder / "hosts.npy"), "--inject", "8", *CAMERA, "--arch", "compact",
             "--set", "filter_scale=0.125", "--epochs", "1", "--random-state", "0", "-q",
             "-o", str(model)]
-    status, out, _ = _run(argv, capsys)
+    status, out, _ = run_cli(argv, capsys)
     assert status == 0, out
     assert "lens injection: 8 of 8 lenses painted into training negatives" in out
     from skbia import CNNClassifier

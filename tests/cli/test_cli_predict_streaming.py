@@ -8,20 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skbia.cli import main
-
-
-def _run(argv, capsys):
-    status = main(argv)
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+from tests.cli.conftest import assert_one_line_error, run_cli
 
 
 def _one_line_error(status, err, *fragments):
-    assert status == 1
-    assert err.count("\n") == 1 and err.startswith("skbia predict: error: "), err
-    for fragment in fragments:
-        assert fragment in err, (fragment, err)
+    assert_one_line_error(status, err, *fragments, command="predict")
 
 
 def _rows(path):
@@ -51,8 +42,8 @@ def survey(tmp_path_factory):
 
 def test_a_glob_streams_into_a_csv_naming_file_and_index(survey, tmp_path, capsys):
     folder, _, expected = survey
-    status, out, _ = _run(["predict", str(folder / "model.keras"), str(folder / "tiles/*.npy"),
-                           "-o", str(tmp_path / "s.csv"), "--chunk-size", "5"], capsys)
+    status, out, _ = run_cli(["predict", str(folder / "model.keras"), str(folder / "tiles/*.npy"),
+                              "-o", str(tmp_path / "s.csv"), "--chunk-size", "5"], capsys)
     assert status == 0
     assert "26 of 26 images in 3 file(s) scored" in out and "26/26 images (100%)" in out
     rows = _rows(tmp_path / "s.csv")
@@ -67,15 +58,15 @@ def test_rerunning_continues_an_interrupted_csv(survey, tmp_path, capsys):
     folder, _, expected = survey
     argv = ["predict", str(folder / "model.keras"), str(folder / "tiles"), "-o",
             str(tmp_path / "s.csv"), "-q"]
-    assert _run(argv, capsys)[0] == 0
+    assert run_cli(argv, capsys)[0] == 0
     lines = (tmp_path / "s.csv").read_text().splitlines(keepends=True)
     (tmp_path / "s.csv").write_text("".join(lines[:15]) + lines[15][:9])  # killed mid-line
-    status, out, _ = _run(argv, capsys)
+    status, out, _ = run_cli(argv, capsys)
     assert status == 0 and "continued an earlier run (12 rows added)" in out
     rows = _rows(tmp_path / "s.csv")
     assert len(rows) == 26
     np.testing.assert_allclose([float(r["score_1"]) for r in rows], expected, rtol=1e-5)
-    status, out, _ = _run(argv + ["--overwrite"], capsys)
+    status, out, _ = run_cli(argv + ["--overwrite"], capsys)
     assert status == 0 and "continued" not in out and len(_rows(tmp_path / "s.csv")) == 26
 
 
@@ -84,8 +75,8 @@ def test_a_list_with_a_broken_file_is_reported_and_skipped(survey, tmp_path, cap
     (tmp_path / "broken.npy").write_bytes(b"not an array")
     (tmp_path / "files.txt").write_text(f"{folder / 'tiles/t1.npy'}\nbroken.npy\n"
                                         f"{folder / 'tiles/t3.npy'}\n")
-    status, out, err = _run(["predict", str(folder / "model.keras"),
-                             str(tmp_path / "files.txt"), "-o", str(tmp_path / "s.csv"), "-q"],
+    status, out, err = run_cli(["predict", str(folder / "model.keras"),
+                                str(tmp_path / "files.txt"), "-o", str(tmp_path / "s.csv"), "-q"],
                             capsys)
     assert status == 0 and err == ""
     assert "17 of 17 images in 3 file(s) scored, 1 file(s) unreadable" in out
@@ -97,9 +88,9 @@ def test_a_list_with_a_broken_file_is_reported_and_skipped(survey, tmp_path, cap
 def test_parquet_output_and_top_candidates(survey, tmp_path, capsys):
     pq = pytest.importorskip("pyarrow.parquet")
     folder, X, expected = survey
-    status, out, _ = _run(["predict", str(folder / "model.keras"), str(folder / "tiles"),
-                           "-o", str(tmp_path / "s.parquet"), "--part-size", "10", "--top", "4",
-                           "-q"], capsys)
+    status, out, _ = run_cli(["predict", str(folder / "model.keras"), str(folder / "tiles"),
+                              "-o", str(tmp_path / "s.parquet"), "--part-size", "10", "--top", "4",
+                              "-q"], capsys)
     assert status == 0 and "top 4 candidates" in out
     table = pq.read_table(tmp_path / "s.parquet")
     assert table.num_rows == 26
@@ -113,10 +104,10 @@ def test_parquet_output_and_top_candidates(survey, tmp_path, capsys):
 def test_one_file_with_chunk_size_streams_but_plain_predict_does_not(survey, tmp_path, capsys):
     folder, _, expected = survey
     tile = str(folder / "tiles/t2.npy")
-    assert _run(["predict", str(folder / "model.keras"), tile, "-o", str(tmp_path / "a.csv"),
-                 "--chunk-size", "4", "-q"], capsys)[0] == 0
+    assert run_cli(["predict", str(folder / "model.keras"), tile, "-o", str(tmp_path / "a.csv"),
+                    "--chunk-size", "4", "-q"], capsys)[0] == 0
     assert list(_rows(tmp_path / "a.csv")[0])[:2] == ["source", "index"]
-    assert _run(["predict", str(folder / "model.keras"), tile, "-o", str(tmp_path / "b.csv")],
+    assert run_cli(["predict", str(folder / "model.keras"), tile, "-o", str(tmp_path / "b.csv")],
                 capsys)[0] == 0
     plain = _rows(tmp_path / "b.csv")
     assert list(plain[0]) == ["index", "predicted", "score_1"]
@@ -127,16 +118,16 @@ def test_expected_failures_are_one_line_before_any_work(survey, tmp_path, capsys
     folder, X, _ = survey
     model = str(folder / "model.keras")
     output = str(tmp_path / "s.csv")
-    _one_line_error(*_run(["predict", model, str(tmp_path / "*.npy"), "-o", output], capsys)[::2],
-                    "matches no files")
+    _one_line_error(*run_cli(["predict", model, str(tmp_path / "*.npy"), "-o", output],
+                             capsys)[::2], "matches no files")
     np.save(tmp_path / "small.npy", X[:3, :12, :12])
-    _one_line_error(*_run(["predict", model, str(folder / "tiles"), str(tmp_path / "small.npy"),
-                           "-o", output], capsys)[::2], "small.npy holds 12x12-pixel images")
-    _one_line_error(*_run(["predict", model, str(folder / "tiles"), "-o",
-                           str(tmp_path / "s.json")], capsys)[::2],
+    _one_line_error(*run_cli(["predict", model, str(folder / "tiles"), str(tmp_path / "small.npy"),
+                              "-o", output], capsys)[::2], "small.npy holds 12x12-pixel images")
+    _one_line_error(*run_cli(["predict", model, str(folder / "tiles"), "-o",
+                              str(tmp_path / "s.json")], capsys)[::2],
                     "--output", "must end in '.csv' or '.parquet'")
-    _one_line_error(*_run(["predict", model, str(folder / "tiles"), "-o", output,
-                           "--scheduler", "local:0"], capsys)[::2], "local:N")
+    _one_line_error(*run_cli(["predict", model, str(folder / "tiles"), "-o", output,
+                              "--scheduler", "local:0"], capsys)[::2], "local:N")
     assert not (tmp_path / "s.csv").exists()
 
 
@@ -148,12 +139,12 @@ def test_hdf5_and_fits_inputs_with_id_columns(survey, tmp_path, capsys):
         handle["cutouts"] = X[:10]
         handle["objid"] = np.arange(500, 510)
         handle["other"] = X[:2]
-    status, _, err = _run(["predict", str(folder / "model.keras"), str(tmp_path / "tile.h5"),
-                           "-o", str(tmp_path / "h.csv"), "-q"], capsys)
+    status, _, err = run_cli(["predict", str(folder / "model.keras"), str(tmp_path / "tile.h5"),
+                              "-o", str(tmp_path / "h.csv"), "-q"], capsys)
     _one_line_error(status, err, "name the one holding the images with --dataset")
-    assert _run(["predict", str(folder / "model.keras"), str(tmp_path / "tile.h5"), "--dataset",
-                 "cutouts", "--id-dataset", "objid", "-o", str(tmp_path / "h.csv"), "-q",
-                 "--chunk-size", "3"], capsys)[0] == 0
+    assert run_cli(["predict", str(folder / "model.keras"), str(tmp_path / "tile.h5"), "--dataset",
+                    "cutouts", "--id-dataset", "objid", "-o", str(tmp_path / "h.csv"), "-q",
+                    "--chunk-size", "3"], capsys)[0] == 0
     rows = _rows(tmp_path / "h.csv")
     assert list(rows[0]) == ["source", "index", "id", "predicted", "score_1"]
     assert [r["id"] for r in rows] == [str(i) for i in range(500, 510)]
@@ -161,8 +152,8 @@ def test_hdf5_and_fits_inputs_with_id_columns(survey, tmp_path, capsys):
     table = fits.BinTableHDU.from_columns(
         [fits.Column(name="NAME", format="8A", array=[f"lens{i}" for i in range(6)])])
     fits.HDUList([fits.PrimaryHDU(X[10:16].astype(">f4")), table]).writeto(tmp_path / "t.fits")
-    assert _run(["predict", str(folder / "model.keras"), str(tmp_path / "t.fits"),
-                 "--id-column", "NAME", "-o", str(tmp_path / "f.csv"), "-q"], capsys)[0] == 0
+    assert run_cli(["predict", str(folder / "model.keras"), str(tmp_path / "t.fits"),
+                    "--id-column", "NAME", "-o", str(tmp_path / "f.csv"), "-q"], capsys)[0] == 0
     rows = _rows(tmp_path / "f.csv")
     assert [r["id"] for r in rows] == [f"lens{i}" for i in range(6)]
     np.testing.assert_allclose([float(r["score_1"]) for r in rows], expected[10:16], rtol=1e-5)
@@ -173,9 +164,9 @@ def test_scheduler_local_workers_give_the_same_scores(survey, tmp_path, capsys):
     pq = pytest.importorskip("pyarrow.parquet")
     pytest.importorskip("distributed")
     folder, _, expected = survey
-    status, out, _ = _run(["predict", str(folder / "model.keras"), str(folder / "tiles"),
-                           "-o", str(tmp_path / "s.parquet"), "--part-size", "5",
-                           "--scheduler", "local:2", "-q"], capsys)
+    status, out, _ = run_cli(["predict", str(folder / "model.keras"), str(folder / "tiles"),
+                              "-o", str(tmp_path / "s.parquet"), "--part-size", "5",
+                              "--scheduler", "local:2", "-q"], capsys)
     assert status == 0 and "26 of 26 images in 3 file(s) scored" in out
     table = pq.read_table(tmp_path / "s.parquet")
     np.testing.assert_allclose(table.column("score_1").to_numpy(), expected, rtol=1e-5)

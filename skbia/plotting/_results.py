@@ -266,7 +266,7 @@ def penultimate_features(estimator: Any, X, *, batch_size: int = 64) -> np.ndarr
 
 
 # up to this many images, t-SNE runs on one OpenMP thread (see _openmp_threads_for_tsne)
-_ONE_THREAD_TSNE_IMAGES = 1000
+_ONE_THREAD_TSNE_IMAGES = 300
 
 
 def _openmp_threads_for_tsne(n_images: int) -> Any:
@@ -274,9 +274,10 @@ def _openmp_threads_for_tsne(n_images: int) -> Any:
 
     After a Keras backend has run, OpenMP threads that spin while they wait
     fight its threads for the cores: t-SNE of 40 images took 4 to 45 s on a
-    busy 2-core machine instead of 0.5 s. One thread costs little on small
-    sets (measured on 2 cores: 0.61 -> 0.75 s at 300 images, 2.2 -> 3.6 s at
-    1000) and removes the fight; larger sets keep every thread.
+    busy 2-core machine instead of 0.5 s. On small maps one thread costs
+    little (``benchmarks/tsne_threads.py`` on 2 idle cores: 1.1x at 40
+    images, 1.27x at 300, but 1.66x at 1000), so maps up to 300 images run on
+    one thread and larger ones keep every thread.
     """
     from contextlib import nullcontext
 

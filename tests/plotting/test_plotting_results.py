@@ -127,7 +127,7 @@ def test_tsne_errors(tiny_model):
         penultimate_features(estimator, X)
 
 
-@pytest.mark.parametrize(("n_images", "limited"), [(40, True), (1000, True), (1001, False)])
+@pytest.mark.parametrize(("n_images", "limited"), [(40, True), (300, True), (301, False)])
 def test_small_tsne_maps_run_on_one_openmp_thread(n_images, limited):
     # spinning OpenMP threads fight a Keras backend's pool after a prediction
     from threadpoolctl import threadpool_info

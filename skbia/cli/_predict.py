@@ -104,6 +104,11 @@ def run_streaming(args: argparse.Namespace, images: list[str], batch_size: int) 
     -------
     status : int
         0 when the run finished (skipped images are counted, not failures).
+
+    Raises
+    ------
+    ValueError
+        If every image was skipped: nothing was scored (the side file lists why).
     """
     from skbia.scoring import score_files
 
@@ -134,6 +139,11 @@ def run_streaming(args: argparse.Namespace, images: list[str], batch_size: int) 
     print(summary.report())
     for path in summary.top_files:
         print(f"top {args.top} candidates: {path}")
+    if summary.n_scored == 0:  # every image skipped: a table without scores is no result
+        hint = "" if args.fill_value is not None else (
+            "; images with NaN pixels are scored with --fill-value V")
+        raise ValueError(f"no image was scored: all {summary.n_images} were skipped (the "
+                         f"reasons are in {summary.skipped_file}){hint}.")
     return 0
 
 

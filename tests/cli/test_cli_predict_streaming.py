@@ -85,6 +85,24 @@ def test_a_list_with_a_broken_file_is_reported_and_skipped(survey, tmp_path, cap
     assert [(Path(r["source"]).name, r["index"]) for r in skipped] == [("broken.npy", "")]
 
 
+def test_a_run_that_scores_no_image_fails_and_says_why(survey, tmp_path, capsys):
+    folder, X, _ = survey
+    for name in ("a", "b"):
+        tile = X[:5].copy()
+        tile[:, 0, 0, 0] = np.nan
+        np.save(tmp_path / f"{name}.npy", tile)
+    status, out, err = run_cli(["predict", str(folder / "model.keras"), str(tmp_path / "*.npy"),
+                                "-o", str(tmp_path / "s.csv"), "-q"], capsys)
+    assert "0 of 10 images in 2 file(s) scored, 10 skipped" in out
+    _one_line_error(status, err, "no image was scored: all 10 were skipped",
+                    "s.skipped.csv", "--fill-value V")
+    assert len(_rows(tmp_path / "s.skipped.csv")) == 10  # the reasons stay on disk
+    status, out, _ = run_cli(["predict", str(folder / "model.keras"), str(tmp_path / "*.npy"),
+                              "-o", str(tmp_path / "s.csv"), "--fill-value", "0", "--overwrite",
+                              "-q"], capsys)
+    assert status == 0 and len(_rows(tmp_path / "s.csv")) == 10
+
+
 def test_parquet_output_and_top_candidates(survey, tmp_path, capsys):
     pq = pytest.importorskip("pyarrow.parquet")
     folder, X, expected = survey

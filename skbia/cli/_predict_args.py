@@ -23,7 +23,8 @@ number of images; the CSV (or folder of Parquet parts) grows as the run goes, ea
 its source file and the image's index in it; rerunning the same command after an
 interruption continues where the output ends (--overwrite starts again); unreadable files
 and images with NaN pixels (without --fill-value) are skipped and listed beside the output
-(scores.skipped.csv for -o scores.csv; skipping every image is an error); --scheduler spreads the work over a Dask cluster."""
+(scores.skipped.csv for -o scores.csv; skipping every image is an error); --scheduler
+spreads the work over a Dask cluster."""
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from sklearn.utils.multiclass import type_of_target
 
+from skbia.utils._checks import is_real
+
 _MAX_LISTED = 10
 
 
@@ -128,8 +130,7 @@ def check_fill_value(fill_value) -> None:
     """
     if fill_value is None:
         return
-    if isinstance(fill_value, bool) or not isinstance(fill_value, (int, float, np.integer,
-                                                                     np.floating)):
+    if not is_real(fill_value):
         raise ValueError(f"fill_value must be a finite number or None; got {fill_value!r}.")
     if not np.isfinite(fill_value) or abs(float(fill_value)) > float(np.finfo(np.float32).max):
         raise ValueError(f"fill_value must be a finite number within float32's range (the "

@@ -20,6 +20,7 @@ _legacy_paths.install()  # objects pickled by 0.1.0 name modules that have moved
 _LAZY_EXPORTS: dict[str, str] = {
     "CNNClassifier": "skbia.classifier",
     "make_lens_finder": "skbia.classifier",
+    "lens_finder_image_size": "skbia.classifier",
     "CNNSearchCV": "skbia.tuning",
     "FoldEnsembleClassifier": "skbia.ensemble",
     "build_search_space": "skbia.tuning",

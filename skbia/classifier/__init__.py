@@ -14,7 +14,16 @@ from skbia.classifier._classifier import CNNClassifier
 from skbia.classifier._recipe import (
     LENS_FINDER_AUGMENTATION,
     LENS_FINDER_DEFAULTS,
+    LENS_FINDER_MEMBERS,
+    lens_finder_image_size,
     make_lens_finder,
 )
 
-__all__ = ["LENS_FINDER_AUGMENTATION", "LENS_FINDER_DEFAULTS", "CNNClassifier", "make_lens_finder"]
+__all__ = [
+    "LENS_FINDER_AUGMENTATION",
+    "LENS_FINDER_DEFAULTS",
+    "LENS_FINDER_MEMBERS",
+    "CNNClassifier",
+    "lens_finder_image_size",
+    "make_lens_finder",
+]

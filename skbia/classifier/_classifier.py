@@ -188,6 +188,19 @@ class CNNClassifier(
         of one object may fall on both sides: prefer ``validation_data``.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for training.
+    min_training_auc : float in (0, 1] or None, default=None
+        Check that the fit learned its own training set: after training, the
+        network (inference mode, one view, no test-time augmentation) scores
+        the un-augmented training images given to ``fit``, and a ROC AUC
+        below this floor (macro one-vs-rest with more than two classes) counts
+        as a failed fit. It is then retrained from scratch with a new seed
+        derived from ``random_state``, up to ``retries`` times; the attempt
+        with the highest training AUC is kept, and every failed attempt is
+        reported in a :class:`~sklearn.exceptions.ConvergenceWarning` naming
+        the AUC. None: no check. A warm start is checked but not retrained.
+        :func:`skbia.make_lens_finder` sets 0.9.
+    retries : int, default=2
+        How many times a fit below ``min_training_auc`` is retrained.
     random_state : int, numpy.random.RandomState or None, default=None
         Seeds Python, NumPy and the Keras backend while building and training:
         the same seed and data on the same machine give identical predictions.
@@ -245,6 +258,12 @@ class CNNClassifier(
         ``accuracy``, ``f1_score``, and ``val_`` forms with validation data).
     input_shape_ : tuple of int
         ``(height, width, channels)`` of the training images.
+    training_auc_ : float or None
+        With ``min_training_auc``: the kept attempt's ROC AUC on its
+        un-augmented training images (None without the check).
+    fit_attempts_ : list of dict
+        One ``{"random_state": seed, "training_auc": auc}`` per training
+        attempt of the last ``fit`` (several when a fit was retried).
 
     See Also
     --------
@@ -323,6 +342,8 @@ class CNNClassifier(
         validation_data: tuple[Any, Any] | None = None,
         validation_split: float = 0.0,
         callbacks: list | None = None,
+        min_training_auc: float | None = None,
+        retries: int = 2,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         warm_start: bool = False,
@@ -372,6 +393,8 @@ class CNNClassifier(
         self.validation_data = validation_data
         self.validation_split = validation_split
         self.callbacks = callbacks
+        self.min_training_auc = min_training_auc
+        self.retries = retries
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start

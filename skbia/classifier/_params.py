@@ -96,6 +96,8 @@ PARAMETER_CONSTRAINTS: dict[str, list[Any]] = {
     "validation_split": [_FRACTION],
     # the forms scikeras accepts: a list, a dict of callbacks, or a single callback
     "callbacks": [list, Mapping, keras.callbacks.Callback, None],
+    "min_training_auc": [None, NumberInterval(Real, 0, 1, closed="right")],
+    "retries": [NumberInterval(Integral, 0, None, closed="left")],
     # scikit-learn's "random_state", without booleans
     "random_state": [
         NumberInterval(Integral, 0, 2**32 - 1, closed="both"),

@@ -17,6 +17,7 @@ from scikeras.wrappers import BaseWrapper
 from sklearn.utils.class_weight import compute_sample_weight
 
 from skbia.callbacks import StopOnNonFiniteLoss, make_callbacks
+from skbia.classifier._convergence import attempt_seed, report_attempt, training_auc
 from skbia.classifier._devices import device_scope
 from skbia.classifier._params import check_monitored, check_params
 from skbia.classifier._seeding import seeded
@@ -101,19 +102,45 @@ class _TrainingMixin:
             sample_weight = weights
         self._pending_validation = validation_data
         initial_epoch = self.current_epoch if warm else 0
+        n_attempts = 1 if warm or self.min_training_auc is None else 1 + int(self.retries)
+        self.fit_attempts_ = []
+        best = None
         try:
-            with device_scope(self, building=True, continuing=warm), seeded(seed):
-                BaseWrapper.fit(
-                    self,
-                    images,
-                    labels,
-                    sample_weight=sample_weight,
-                    epochs=self.epochs,
-                    initial_epoch=initial_epoch,
-                )
+            for attempt in range(n_attempts):
+                self._training_seed = attempt_seed(seed, attempt)
+                with device_scope(self, building=True, continuing=warm), seeded(
+                    self._training_seed
+                ):
+                    BaseWrapper.fit(
+                        self,
+                        images,
+                        labels,
+                        sample_weight=sample_weight,
+                        epochs=self.epochs,
+                        initial_epoch=initial_epoch,
+                    )
+                auc = self._training_auc(images, labels)
+                self.fit_attempts_.append({"random_state": self._training_seed,
+                                           "training_auc": auc})
+                if best is None or (auc is not None and auc > best[0]):
+                    best = (auc, self.model_, self.history_)
+                if self.min_training_auc is None or auc is None or auc >= self.min_training_auc:
+                    break
+                last = attempt + 1 == n_attempts
+                report_attempt(attempt, n_attempts, auc, self.min_training_auc, len(labels),
+                               retrying=not last, best=best[0])
         finally:
             self._pending_validation = None
+            self._training_seed = None
+        self.training_auc_, self.model_, self.history_ = best
         return self
+
+    def _training_auc(self, images, labels) -> float | None:
+        """ROC AUC of the trained network (inference mode, one view) on its training images."""
+        if self.min_training_auc is None:
+            return None
+        outputs = self._predict_once(images)
+        return training_auc(outputs, labels, self.classes_, self.positive_label_)
 
     def _resolve_positive_label(self, classes=None) -> None:
         """Set ``positive_label_`` from ``positive_label`` and the classes (skbia's one rule)."""
@@ -261,7 +288,9 @@ class _TrainingMixin:
             labels = self.classes_[np.argmax(y, axis=1)]
         else:
             labels = self.classes_[np.asarray(y).reshape(-1).astype(int)]
-        seed = seed_from_random_state(self.random_state)
+        seed = getattr(self, "_training_seed", None)
+        if seed is None:
+            seed = seed_from_random_state(self.random_state)
         if seed is not None:
             seed = int(np.random.SeedSequence([seed, initial_epoch]).generate_state(1)[0])
         return OnlineAugmentationDataset(

@@ -399,7 +399,44 @@ def gather_config(
         config.setdefault(section, {})[name] = value
     config = check_config(config, sections, source="the combined configuration")
     check_injector_section(config)
+    if getattr(args, "recipe", None) == "lens-finder":
+        set_recipe_crop(args, config)
     return config
+
+
+def set_recipe_crop(args: argparse.Namespace, config: dict[str, dict[str, Any]]) -> None:
+    """Size the lens-finder recipe's crop from the camera flags, unless a crop is set.
+
+    ``--pixel-scale``, the largest ``--einstein-radius`` and the largest
+    ``--psf-fwhm`` (each with the recipe's default when absent) give
+    :func:`skbia.lens_finder_image_size`; ``--image-size`` or an
+    ``image_size`` in the configuration wins.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``skbia fit`` or ``skbia tune`` arguments.
+    config : dict of str to dict
+        The merged configuration; its ``classifier`` section is updated in place.
+    """
+    if "image_size" in config["classifier"]:
+        return
+    import inspect
+
+    from skbia.classifier import lens_finder_image_size, make_lens_finder
+
+    defaults = {name: parameter.default for name, parameter
+                in inspect.signature(make_lens_finder).parameters.items()}
+    pixel_scale = getattr(args, "pixel_scale", None)
+    radius = getattr(args, "einstein_radius", None)
+    radius = max(radius) if radius else defaults["einstein_radius"]
+    fwhm = getattr(args, "psf_fwhm", None)
+    fwhm = max(fwhm) if fwhm else defaults["psf_fwhm"]
+    if pixel_scale is None:
+        config["classifier"]["image_size"] = make_lens_finder(
+            einstein_radius=radius, psf_fwhm=fwhm, n_members=1).image_size
+    else:
+        config["classifier"]["image_size"] = lens_finder_image_size(pixel_scale, radius, fwhm)
 
 
 def _same_file(first: Any, second: Any) -> bool:

@@ -39,8 +39,9 @@ def run_fit(args: argparse.Namespace) -> int:
     """
     config = gather_config(args, FIT_SECTIONS)
     _check_arguments(args)
-    output = check_output(args.output, ensemble=args.ensemble is not None,
-                          overwrite=args.overwrite)
+    n_members = ensemble_size(args)
+    output = check_output(args.output, ensemble=n_members is not None,
+                          overwrite=args.overwrite, recipe=getattr(args, "recipe", None))
     plots = _check_history_plots(args)
     X, y = load_training_data(args)
     check_crop(config["classifier"].get("image_size"), X.shape, "classifier.image_size")
@@ -50,8 +51,8 @@ def run_fit(args: argparse.Namespace) -> int:
     labels, counts = _class_counts(y)
     print(f"training data: {len(y)} images of shape {tuple(X.shape[1:])}; "
           + ", ".join(f"class {c}: {n}" for c, n in zip(labels, counts, strict=True)))
-    if args.ensemble is not None:
-        return _fit_ensemble(args, config, estimator, X, y, output, plots)
+    if n_members is not None:
+        return _fit_ensemble(args, config, estimator, X, y, output, plots, n_members)
     classifier = final_classifier(estimator)
     if args.validation_fraction > 0:
         from sklearn.model_selection import train_test_split
@@ -64,6 +65,8 @@ def run_fit(args: argparse.Namespace) -> int:
         print(f"validation: {len(y_val)} images held out before augmentation")
     with Timer(f"training {type(estimator).__name__}"):
         estimator.fit(X, y)
+    for line in convergence_lines(estimator):
+        print(line)
     _print_injection(estimator)
     classifier.save(output)
     print(f"model saved to {output}")
@@ -78,13 +81,39 @@ def _check_arguments(args: argparse.Namespace) -> None:
             f"--validation-fraction must be in [0, 1); got {args.validation_fraction}."
         )
     if args.ensemble is not None:
-        if args.ensemble < 2:
-            raise ValueError(f"--ensemble must be at least 2 (folds/members); got {args.ensemble}.")
-        if args.validation_fraction > 0:
+        if args.ensemble < 1:
+            raise ValueError(f"--ensemble must be at least 1 (1: one network, K >= 2: K "
+                             f"members, one per fold); got {args.ensemble}.")
+        if args.ensemble > 1 and args.validation_fraction > 0:
             raise ValueError(
                 "--validation-fraction does not apply to --ensemble: each member is validated "
                 "on its own held-out fold."
             )
+
+
+def ensemble_size(args: argparse.Namespace) -> int | None:
+    """Return how many fold members ``skbia fit`` trains, or None for one network.
+
+    ``--ensemble K`` decides (1: one network); without it the lens-finder
+    recipe trains :data:`skbia.classifier.LENS_FINDER_MEMBERS` members and
+    anything else one network.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``skbia fit`` arguments.
+
+    Returns
+    -------
+    n_members : int or None
+    """
+    if args.ensemble is not None:
+        return None if args.ensemble == 1 else int(args.ensemble)
+    if getattr(args, "recipe", None) == "lens-finder":
+        from skbia.classifier import LENS_FINDER_MEMBERS
+
+        return LENS_FINDER_MEMBERS
+    return None
 
 
 def history_plot_paths(path: str | Path | None, n_members: int | None) -> list[Path]:
@@ -111,7 +140,8 @@ def history_plot_paths(path: str | Path | None, n_members: int | None) -> list[P
             for k in range(1, n_members + 1)]
 
 
-def check_output(path: str | Path, *, ensemble: bool, overwrite: bool) -> Path:
+def check_output(path: str | Path, *, ensemble: bool, overwrite: bool,
+                 recipe: str | None = None) -> Path:
     """Check where ``skbia fit`` will save its model, before any training.
 
     Parameters
@@ -123,6 +153,9 @@ def check_output(path: str | Path, *, ensemble: bool, overwrite: bool) -> Path:
     overwrite : bool
         Whether an existing model file, or a saved ensemble in the folder, may
         be replaced.
+    recipe : str or None, default=None
+        The ``--recipe``, named in the error when its ensemble meets a
+        ``.keras`` file name.
 
     Returns
     -------
@@ -143,6 +176,14 @@ def check_output(path: str | Path, *, ensemble: bool, overwrite: bool) -> Path:
     output = Path(path)
     if ensemble:
         check_parent(output, "--output")
+        if recipe is not None and output.suffix == ".keras":
+            from skbia.classifier import LENS_FINDER_MEMBERS
+
+            raise ValueError(
+                f"--output: the {recipe} recipe trains an ensemble of {LENS_FINDER_MEMBERS} "
+                f"networks, saved to a folder; got the file name {str(output)!r}. Give a "
+                "folder name, or --ensemble 1 for one network in a .keras file."
+            )
         from skbia.ensemble import FoldEnsembleClassifier
 
         try:
@@ -173,26 +214,63 @@ def _check_history_plots(args: argparse.Namespace) -> list[Path]:
     return paths
 
 
-def _fit_ensemble(args, config, estimator, X, y, output: Path, plots: list[Path]) -> int:
+def _fit_ensemble(args, config, estimator, X, y, output: Path, plots: list[Path],
+                  n_members: int) -> int:
     from skbia.ensemble import FoldEnsembleClassifier
 
+    # the recipe's members are not validated on their held-out folds, which then stay unseen
+    # by training: the out-of-fold score printed below is an honest estimate
+    validation = None if getattr(args, "recipe", None) == "lens-finder" else "fold"
     ensemble = FoldEnsembleClassifier(
         estimator,
-        n_folds=args.ensemble,
+        n_folds=n_members,
         average=args.ensemble_average,
+        validation=validation,
         random_state=config["classifier"].get("random_state"),
         verbose=0 if args.quiet else 1,
     )
-    with Timer(f"training {args.ensemble} members of {type(estimator).__name__}"):
+    with Timer(f"training {n_members} members of {type(estimator).__name__}"):
         ensemble.fit(X, y)
+    for line in convergence_lines(ensemble):
+        print(line)
     for k, member in enumerate(ensemble.estimators_, start=1):
         _print_injection(member, f"member {k}: ")
     print(_oof_summary(ensemble, y))
     ensemble.save(output, overwrite=args.overwrite)
-    print(f"ensemble of {args.ensemble} members saved to {output}")
+    print(f"ensemble of {n_members} members saved to {output}")
     for member, plot in zip(ensemble.estimators_, plots, strict=False):
         _save_history(final_classifier(member), plot)
     return 0
+
+
+def convergence_lines(estimator: Any) -> list[str]:
+    """Describe the training-set check of every network of a fitted estimator.
+
+    Parameters
+    ----------
+    estimator : estimator
+        A fitted CNNClassifier, pipeline or FoldEnsembleClassifier.
+
+    Returns
+    -------
+    lines : list of str
+        One line per network that was checked (``min_training_auc``): its
+        training ROC AUC and how many attempts it took; empty without checks.
+    """
+    members = getattr(estimator, "estimators_", None) or [estimator]
+    lines = []
+    for k, member in enumerate(members, start=1):
+        classifier = final_classifier(member)
+        auc = getattr(classifier, "training_auc_", None)
+        if auc is None:
+            continue
+        attempts = len(getattr(classifier, "fit_attempts_", ())) or 1
+        name = f"member {k}" if len(members) > 1 else "network"
+        floor = classifier.min_training_auc
+        verdict = "learned" if auc >= floor else "DID NOT LEARN"
+        lines.append(f"{name}: training-set ROC AUC {auc:.3f} ({verdict} its training set; "
+                     f"floor {floor}; {attempts} attempt{'s' if attempts > 1 else ''})")
+    return lines
 
 
 def injection_summary(estimator: Any) -> str | None:

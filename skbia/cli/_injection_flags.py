@@ -25,6 +25,8 @@ PHYSICS_FLAGS = {
 }
 # flags whose values may be one number or a (low, high) range
 _RANGE_FLAGS = ("einstein_radius", "source_magnitude")
+# flags that also size the crop of a --recipe, so they are allowed without --inject
+RECIPE_CROP_FLAGS = ("pixel_scale", "einstein_radius", "psf_fwhm")
 # the settings of the camera that took the images: without them an injection is not theirs
 CAMERA_PARAMETERS = ("pixel_scale", "zero_point", "psf_fwhm")
 _COUNT = re.compile(r"^[0-9]+$")
@@ -140,11 +142,16 @@ def add_injector_section(args: argparse.Namespace, config: dict[str, dict]) -> N
     hosts = getattr(args, "inject_hosts", None)
     count = getattr(args, "inject", None)
     if count is None and "injector" not in config:
-        given = [_flag(name) for name in physics] + (["--inject-hosts"] if hosts else [])
+        crop_flags = RECIPE_CROP_FLAGS if getattr(args, "recipe", None) else ()
+        given = [_flag(name) for name in physics if name not in crop_flags]
+        given += ["--inject-hosts"] if hosts else []
         if given:
             verb = "applies" if len(given) == 1 else "apply"
+            crop = [_flag(name) for name in RECIPE_CROP_FLAGS if name in physics]
+            hint = (f" ({', '.join(crop)} also size the crop of --recipe lens-finder)"
+                    if crop else "")
             raise ValueError(f"{', '.join(given)} {verb} only to lens injection: add --inject N "
-                             "(or an 'injector' section to the configuration file).")
+                             f"(or an 'injector' section to the configuration file){hint}.")
         return
     section = config.setdefault("injector", {})
     section.update(physics)

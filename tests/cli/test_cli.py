@@ -402,7 +402,9 @@ def test_debug_raises_instead_of_one_line(tmp_path, capsys):
         (["--ensemble", "3"], "busy", "not empty and holds no saved ensemble"),
         (["--ensemble", "3"], "file.txt", "is a file"),
         (["--ensemble", "3"], "missing/model_dir", "does not exist; create it first"),
-        (["--ensemble", "1"], "model_dir", "--ensemble must be at least 2"),
+        (["--ensemble", "0"], "model_dir", "--ensemble must be at least 1"),
+        (["--recipe", "lens-finder"], "model.keras",
+         "the lens-finder recipe trains an ensemble of 5 networks"),
         (["--ensemble", "3", "--validation-fraction", "0.2"], "model_dir",
          "--validation-fraction does not apply"),
         ([], "model.h5", "must end in '.keras'"),
@@ -537,9 +539,56 @@ def test_fit_with_the_lens_finder_recipe_and_online_augmentation(tiny_files, tmp
     assert main(["fit", "--recipe", "lens-finder", "--positives", str(folder / "p.npy"),
                  "--negatives", str(folder / "n.npy"), "--epochs", "1", "--image-size", "12",
                  "--set", "filter_scale=0.125", "--set", "online_augmentation.shift=1",
-                 "-o", str(out), "--quiet"]) == 0
+                 "--ensemble", "1", "-o", str(out), "--quiet"]) == 0
     model = CNNClassifier.load(out)
     assert (model.arch, model.scaling, model.tta, model.image_size) == (
         "compact", "asinh", "dihedral", 12)
     assert model.augmentation.dihedral and model.augmentation.shift == 1
     assert len(model.softening_) == 3
+
+
+def test_fit_recipe_trains_the_ensemble_with_the_physics_crop_and_predicts_it(
+        tiny_files, tmp_path, capsys):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from skbia.ensemble import FoldEnsembleClassifier
+
+    folder, positives, negatives = tiny_files
+    out = tmp_path / "finder"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert main(["fit", "--recipe", "lens-finder", "--positives", str(folder / "p.npy"),
+                     "--negatives", str(folder / "n.npy"), "--epochs", "1",
+                     "--pixel-scale", "0.8", "--einstein-radius", "1", "2", "--psf-fwhm", "1",
+                     "--set", "filter_scale=0.125", "--set", "retries=0",
+                     "--random-state", "0", "-o", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "ensemble of 5 members saved" in printed
+    assert printed.count("training-set ROC AUC") == 5
+    ensemble = FoldEnsembleClassifier.load(out)
+    assert len(ensemble.estimators_) == 5 and ensemble.validation is None
+    # (2" + 0.5" + 1") / 0.8"/px + 3 px = 7.4 -> 16 px
+    assert {member.image_size for member in ensemble.estimators_} == {16}
+    assert {member.min_training_auc for member in ensemble.estimators_} == {0.9}
+    images = np.concatenate([positives, negatives])
+    np.save(tmp_path / "x.npy", images)
+    assert main(["predict", str(out), str(tmp_path / "x.npy"), "-o",
+                 str(tmp_path / "s.csv")]) == 0
+    rows = (tmp_path / "s.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(images)
+    expected = ensemble.predict_proba(images)[:, 1]
+    written = np.array([float(row.split(",")[-1]) for row in rows[1:]])
+    np.testing.assert_allclose(written, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_crop_flags_without_the_recipe_or_injection_are_refused(tiny_files, tmp_path, capsys):
+    folder, _, _ = tiny_files
+    assert main(["fit", "--positives", str(folder / "p.npy"), "--negatives",
+                 str(folder / "n.npy"), "--pixel-scale", "0.2", "-o",
+                 str(tmp_path / "m.keras")]) == 1
+    err = capsys.readouterr().err
+    assert "--pixel-scale applies only to lens injection" in err
+    assert "also size the crop of --recipe lens-finder" in err
+    assert not (tmp_path / "m.keras").exists()

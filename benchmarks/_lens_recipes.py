@@ -53,18 +53,38 @@ CROP_SIZE = 40  # pixels: the demo's CNN crop, also used by the logistic recipe
 
 @dataclass(frozen=True)
 class Setting:
-    """A named simulator configuration: the keyword arguments of ``make_lenses``."""
+    """A named simulator configuration.
+
+    ``simulator`` is ``"make_lenses"`` (``kwargs`` are the arguments of
+    :func:`skbia.datasets.make_lenses`) or ``"lenstronomy"`` (``kwargs`` are
+    those of ``_lenstronomy_sim.simulate``: ``survey``, ``image_size``,
+    ``einstein_radius``). ``counterpart`` names the setting of the *other*
+    simulator with the same camera (pixel scale, PSF, zero point, noise):
+    models trained on this setting are also tested there.
+    """
 
     name: str
     description: str
     kwargs: dict = field(default_factory=dict)
+    simulator: str = "make_lenses"
+    counterpart: str | None = None
+    camera: str | None = None  # make_lenses only: take the camera of this lenstronomy survey
+
+    @property
+    def arguments(self) -> dict:
+        """The simulator's keyword arguments (a ``camera`` expanded)."""
+        if self.simulator == "make_lenses" and self.camera is not None:
+            return {**make_lenses_camera(self.camera), **self.kwargs}
+        return dict(self.kwargs)
 
     @property
     def noise_sigma(self) -> np.ndarray:
         """Per-band sky noise of a background-subtracted empty pixel, in counts."""
+        if self.simulator == "lenstronomy":
+            return np.asarray(_survey(self.kwargs["survey"]).noise_sigma, dtype=float)
         from skbia.datasets._noise import sky_variance
 
-        k = self.kwargs
+        k = self.arguments
         n_bands = 3
         per_band = [np.broadcast_to(np.asarray(k[name], float), (n_bands,))
                     for name in ("sky_level", "gain", "read_noise")]
@@ -72,11 +92,79 @@ class Setting:
 
     @property
     def pixel_scale(self) -> float:
-        return float(self.kwargs["pixel_scale"])
+        if self.simulator == "lenstronomy":
+            return float(_survey(self.kwargs["survey"]).pixel_scale)
+        return float(self.arguments["pixel_scale"])
+
+    @property
+    def psf_fwhm(self) -> list[float]:
+        """Per-band (median) PSF FWHM in arcsec: what a survey team knows of its seeing."""
+        if self.simulator == "lenstronomy":
+            return [float(v) for v in _survey(self.kwargs["survey"]).psf_fwhm]
+        return [float(v) for v in np.broadcast_to(self.arguments["psf_fwhm"], (3,))]
+
+    @property
+    def einstein_radius(self) -> tuple[float, float]:
+        """The Einstein-radius range of the lenses searched for, in arcsec."""
+        return tuple(float(v) for v in self.kwargs["einstein_radius"])
+
+    def simulate(self, n_lenses: int, n_others: int, seed: int):
+        """Return ``X, y, metadata`` of this setting (metadata: kind, einstein_radius,
+        source_brightness; NaN where a field does not apply)."""
+        if self.simulator == "lenstronomy":
+            from _lenstronomy_sim import simulate
+
+            X, y, meta = simulate(n_lenses, n_others, random_state=seed,
+                                  n_jobs=_SIMULATION_JOBS, **self.kwargs)
+            brightness = np.asarray(meta["source_snr"], dtype=float)
+        else:
+            from skbia.datasets import make_lenses
+
+            arguments = self.arguments
+            X, y, meta = make_lenses(n_lenses, n_others, random_state=seed,
+                                     return_metadata=True, **arguments)
+            # the lensed source's r-band flux in counts (the S/N ranks like it at fixed noise)
+            lensed = (np.asarray(meta["source_magnitude"], dtype=float)
+                      - 2.5 * np.log10(np.asarray(meta["magnification"], dtype=float)))
+            brightness = 10 ** (-0.4 * (lensed - float(arguments.get("zero_point", 30.0))))
+        kinds = np.asarray(meta["kind"]).astype(str)
+        kinds = np.where(np.asarray(y) == 1, "lens", kinds)
+        return X, np.asarray(y), {
+            "kind": kinds,
+            "einstein_radius": np.asarray(meta["einstein_radius"], dtype=float),
+            "source_brightness": brightness,
+        }
+
+
+_SIMULATION_JOBS = 2  # worker processes of the lenstronomy simulator (identical output)
+
+
+def _survey(name: str):
+    from _lenstronomy_sim import SURVEYS
+
+    return SURVEYS[name]
 
 
 def _setting(name: str, description: str, **kwargs) -> Setting:
     return Setting(name, description, dict(kwargs))
+
+
+def make_lenses_camera(survey_name: str) -> dict:
+    """``make_lenses`` arguments reproducing a lenstronomy survey's camera.
+
+    Same pixel scale, per-band median seeing, sky counts, gain and read
+    noise (so the same per-band sky noise), and the r band's zero point
+    (make_lenses has one zero point for all bands; the surveys' g and i
+    zero points differ from r's by up to 0.2 mag).
+    """
+    survey = _survey(survey_name)
+    counts = np.asarray(survey.counts_at_mag0, dtype=float)
+    read_noise = np.sqrt(np.asarray(survey.read_variance, dtype=float)) * survey.gain
+    return dict(pixel_scale=float(survey.pixel_scale),
+                psf_fwhm=tuple(float(v) for v in survey.psf_fwhm),
+                sky_level=tuple(float(v) for v in survey.sky_level), gain=float(survey.gain),
+                read_noise=tuple(float(v) for v in read_noise),
+                zero_point=float(2.5 * np.log10(counts[1])))
 
 
 SETTINGS: dict[str, Setting] = {s.name: s for s in [
@@ -115,8 +203,26 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in [
         lens_magnitude=(17.5, 22.0)),
 ]}
 
-DEFAULT_SETTINGS: tuple[str, ...] = ("ground-good", "ground-poor", "hsc-like",
-                                     "deep-space-like")
+# the cross-simulator pairs: one camera, two simulators with their own lens and look-alike
+# populations (make_lenses' is its own; the lenstronomy one is in _lenstronomy_sim)
+_ML_POPULATION = dict(image_size=64, source_magnitude=(21.5, 24.5), lens_magnitude=(17.5, 22.0))
+SETTINGS.update({s.name: s for s in [
+    Setting("ml-lsst", "make_lenses, LSST-like camera (0.2\"/px, seeing ~0.75\"), arcs "
+            "0.8-3.0\"", dict(_ML_POPULATION, einstein_radius=(0.8, 3.0)),
+            simulator="make_lenses", counterpart="lt-lsst", camera="lsst-like"),
+    Setting("lt-lsst", "lenstronomy, LSST-like camera (0.2\"/px, seeing ~0.75\"), arcs "
+            "0.8-3.0\"", dict(survey="lsst-like", image_size=64, einstein_radius=(0.8, 3.0)),
+            simulator="lenstronomy", counterpart="ml-lsst"),
+    Setting("ml-space", "make_lenses, space-like camera (0.1\"/px, FWHM ~0.17\"), arcs "
+            "0.4-1.6\"", dict(_ML_POPULATION, einstein_radius=(0.4, 1.6),
+                               source_magnitude=(22.5, 25.5)),
+            simulator="make_lenses", counterpart="lt-space", camera="space-like"),
+    Setting("lt-space", "lenstronomy, space-like camera (0.1\"/px, FWHM ~0.17\"), arcs "
+            "0.4-1.6\"", dict(survey="space-like", image_size=64, einstein_radius=(0.4, 1.6)),
+            simulator="lenstronomy", counterpart="ml-space"),
+]})
+
+DEFAULT_SETTINGS: tuple[str, ...] = ("ml-lsst", "lt-lsst", "ml-space", "lt-space")
 
 
 # ----------------------------------------------------------------------------- recipes
@@ -317,20 +423,63 @@ def plus_ensemble(seed: int, setting: Setting, *, epochs: int | None = None):
 
 
 def _recommended_classifier(seed: int, epochs: int | None, **changes):
-    """The recommended single network: :func:`skbia.make_lens_finder`."""
+    """The single network the recipe recommended until 2026-12-04 (kept as it was).
+
+    :func:`skbia.make_lens_finder` with one member, the fixed 40-pixel crop and
+    no training-set check, unless ``changes`` say otherwise.
+    """
     from skbia import make_lens_finder
 
+    params = dict(n_members=1, image_size=CROP_SIZE, min_training_auc=None)
     if epochs is not None:
-        changes["epochs"] = epochs
-    return make_lens_finder(random_state=seed, verbose=0, **changes)
+        params["epochs"] = epochs
+    params.update(changes)
+    return make_lens_finder(random_state=seed, verbose=0, **params)
+
+
+def _camera(setting: Setting) -> dict:
+    """What a survey team knows up front: pixel scale, seeing, the Einstein radii it targets."""
+    return dict(pixel_scale=setting.pixel_scale, psf_fwhm=setting.psf_fwhm,
+                einstein_radius=setting.einstein_radius)
+
+
+@register("previous")
+def previous(seed: int, setting: Setting, *, epochs: int | None = None):
+    """The recipe recommended until 2026-12-04: one compact network on a fixed 40-px crop,
+    asinh stretch, online dihedral + shift augmentation (lenses balanced to half the
+    others), dihedral TTA, 30 epochs on all 520 images, no training-set check."""
+    return _recommended_classifier(seed, epochs), {}
 
 
 @register("recommended")
 def recommended(seed: int, setting: Setting, *, epochs: int | None = None):
-    """Compact network, asinh stretch, online dihedral + shift augmentation with lenses
-    balanced to half the others each epoch, dihedral test-time averaging; all 520
-    training images are used for training (no hold-out), for a fixed number of epochs."""
-    return _recommended_classifier(seed, epochs), {}
+    """:func:`skbia.make_lens_finder` as recommended now: the crop from the camera and the
+    targeted Einstein radii, the training-set check with retries, and 5 fold members."""
+    from skbia import make_lens_finder
+
+    changes = {} if epochs is None else {"epochs": epochs}
+    return make_lens_finder(random_state=seed, verbose=0, **_camera(setting), **changes), {}
+
+
+@register("+crop")
+def plus_crop(seed: int, setting: Setting, *, epochs: int | None = None):
+    """``previous`` with the crop from the physics (one network, no check)."""
+    from skbia import lens_finder_image_size
+
+    crop = lens_finder_image_size(setting.pixel_scale, setting.einstein_radius,
+                                  setting.psf_fwhm)
+    return _recommended_classifier(seed, epochs, image_size=crop), {}
+
+
+@register("+crop+check")
+def plus_crop_check(seed: int, setting: Setting, *, epochs: int | None = None):
+    """``+crop`` with the training-set check and up to 2 retries: the recommended recipe's
+    single network (``n_members=1``), trained on all 520 images."""
+    from skbia import make_lens_finder
+
+    changes = {} if epochs is None else {"epochs": epochs}
+    return make_lens_finder(random_state=seed, verbose=0, n_members=1, **_camera(setting),
+                            **changes), {}
 
 
 @register("recommended-no-tta")
@@ -358,7 +507,7 @@ def _survey_injector(seed: int, setting: Setting, n_injected: int):
     """
     from skbia import LensInjector
 
-    k = setting.kwargs
+    k = setting.arguments
     return LensInjector(
         n_injected=n_injected, pixel_scale=setting.pixel_scale,
         zero_point=float(k.get("zero_point", 30.0)), psf_fwhm=list(k["psf_fwhm"]),

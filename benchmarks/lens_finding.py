@@ -69,6 +69,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a sourc
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
+from _lens_diagnostics import (  # noqa: E402
+    FAILED_FIT_AUC,
+    by_kind,
+    by_tercile,
+    lens_metrics,
+    member_subsets,
+    network_reports,
+    scores_of,
+)
 from _lens_recipes import DEFAULT_SETTINGS, RECIPES, SETTINGS  # noqa: E402
 
 QUALITY = ("roc_auc", "average_precision", "tpr0", "tpr10", "recall_at_fpr=0.01")
@@ -78,27 +87,6 @@ HEADERS = {"roc_auc": "ROC AUC", "average_precision": "AP", "tpr0": "TPR0",
            "score_s": "score s", "peak_rss_mib": "peak RSS MiB"}
 QUICK = {"seeds": 1, "n_test_lenses": 200, "n_test_others": 1000, "epochs": 10}
 FULL = {"seeds": 3, "n_test_lenses": 1000, "n_test_others": 5000, "epochs": None}
-
-
-def lens_metrics(y_true, scores) -> dict[str, float]:
-    """ROC AUC, AP, TPR0, TPR10 and recall at 1% FPR of scores (higher = lens)."""
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    from skbia.evaluation import recall_at_fpr
-
-    y_true = np.asarray(y_true).astype(bool)
-    scores = np.asarray(scores, dtype=np.float64)
-    lenses = scores[y_true]
-    others = np.sort(scores[~y_true])[::-1]
-    return {
-        "roc_auc": float(roc_auc_score(y_true, scores)),
-        "average_precision": float(average_precision_score(y_true, scores)),
-        "tpr0": float(np.mean(lenses > others[0])),
-        "tpr10": float(np.mean(lenses > others[9])) if len(others) >= 10 else float("nan"),
-        "recall_at_fpr=0.01": recall_at_fpr(y_true, scores, 0.01)[0],
-        "lens_fraction": float(y_true.mean()),
-        "n_at_max": int(np.sum(scores == scores.max())),
-    }
 
 
 def peak_rss_mib() -> float:
@@ -125,44 +113,71 @@ def library_versions() -> dict:
 
 
 def simulate(setting, n_lenses: int, n_others: int, seed: int, cache: Path | None = None):
-    """``make_lenses(n_lenses, n_others, **setting, random_state=seed)``, optionally cached."""
-    from skbia.datasets import make_lenses
-
+    """``setting.simulate(n_lenses, n_others, seed)`` -> ``(X, y, metadata)``, optionally cached."""
     if cache is None:
-        return make_lenses(n_lenses, n_others, random_state=seed, **setting.kwargs)
-    key = hashlib.sha1(json.dumps([setting.kwargs, n_lenses, n_others, seed],
-                                  sort_keys=True, default=list).encode()).hexdigest()[:12]
+        return setting.simulate(n_lenses, n_others, seed)
+    key = hashlib.sha1(json.dumps([setting.simulator, setting.arguments, n_lenses, n_others,
+                                   seed], sort_keys=True, default=list).encode()).hexdigest()[:12]
     stem = cache / f"{setting.name}_{n_lenses}+{n_others}_seed{seed}_{key}"
-    x_path, y_path = stem.with_suffix(".X.npy"), stem.with_suffix(".y.npy")
-    if x_path.exists() and y_path.exists():
-        return np.load(x_path), np.load(y_path)
-    X, y = make_lenses(n_lenses, n_others, random_state=seed, **setting.kwargs)
+    x_path, y_path, meta_path = (stem.with_suffix(".X.npy"), stem.with_suffix(".y.npy"),
+                                 stem.with_suffix(".meta.npz"))
+    if x_path.exists() and y_path.exists() and meta_path.exists():
+        with np.load(meta_path) as meta:
+            return np.load(x_path), np.load(y_path), {k: meta[k] for k in meta.files}
+    X, y, meta = setting.simulate(n_lenses, n_others, seed)
     cache.mkdir(parents=True, exist_ok=True)
+    np.savez(meta_path, **meta)
     np.save(y_path, y)
     np.save(x_path, X)
-    return X, y
+    return X, y, meta
 
 
-def run_recipe(name: str, setting, seed: int, epochs, train, test) -> dict:
-    """Build, fit and score one recipe; return its metrics and costs."""
+def run_recipe(name: str, setting, seed: int, epochs, train, tests: dict) -> list[dict]:
+    """Build and fit one recipe, score every test set; return one result row per test set.
+
+    ``tests`` maps a test setting's name to its ``(X, y, metadata)``. Each row
+    has the metrics, the cost, the scores per kind of negative, the ROC AUC
+    by Einstein-radius and source-brightness tercile, every network's
+    training AUC (``networks``; a failed fit is one below ``FAILED_FIT_AUC``),
+    and for fold ensembles the metrics of the first k members' mean.
+    """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
     built = RECIPES[name](seed, setting, epochs=epochs)
     estimator, fit_kwargs = built if isinstance(built, tuple) else (built, {})
-    X_train, y_train = train
-    X_test, y_test = test
+    X_train, y_train, _ = train
     start = time.perf_counter()
-    estimator.fit(X_train, y_train, **fit_kwargs)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        estimator.fit(X_train, y_train, **fit_kwargs)
     train_s = time.perf_counter() - start
-    start = time.perf_counter()
-    scores = np.asarray(estimator.predict_proba(X_test))[:, 1]
-    score_s = time.perf_counter() - start
-    result = {"recipe": name, "setting": setting.name, "seed": seed,
-              **lens_metrics(y_test, scores), "train_s": train_s, "score_s": score_s,
-              "peak_rss_mib": peak_rss_mib()}
+    retries = sum(1 for w in caught if issubclass(w.category, ConvergenceWarning))
+    networks = network_reports(estimator, X_train, y_train)
+    rows = []
+    for test_name, (X_test, y_test, meta) in tests.items():
+        start = time.perf_counter()
+        scores, members = scores_of(estimator, X_test)
+        score_s = time.perf_counter() - start
+        row = {"recipe": name, "setting": setting.name, "tested_on": test_name,
+               "pair": f"{setting.name} -> {test_name}", "seed": seed,
+               **lens_metrics(y_test, scores), "train_s": train_s, "score_s": score_s,
+               "peak_rss_mib": peak_rss_mib(), "networks": networks,
+               "failed_fits": sum(n["kept_auc"] < FAILED_FIT_AUC for n in networks),
+               "failed_first_attempts": sum(n["first_auc"] < FAILED_FIT_AUC for n in networks),
+               "convergence_warnings": retries,
+               "by_kind": by_kind(y_test, scores, meta["kind"]),
+               "by_einstein_radius": by_tercile(y_test, scores, meta["einstein_radius"]),
+               "by_source_brightness": by_tercile(y_test, scores, meta["source_brightness"])}
+        if members is not None:
+            row["member_subsets"] = member_subsets(y_test, members)
+        rows.append(row)
     del estimator, built
     if "keras" in sys.modules:
         sys.modules["keras"].backend.clear_session()
     gc.collect()
-    return result
+    return rows
 
 
 # ----------------------------------------------------------------------------- tables
@@ -191,7 +206,7 @@ def setting_table(runs: list[dict], setting: str, recipes: list[str]) -> str:
     header = ["recipe", "seed", *(HEADERS[k] for k in keys), "n at max"]
     rows = []
     for recipe in recipes:
-        mine = [r for r in runs if r["setting"] == setting and r["recipe"] == recipe]
+        mine = [r for r in runs if _pair(r) == setting and r["recipe"] == recipe]
         if not mine:
             continue
         if len(mine) > 1:
@@ -211,7 +226,7 @@ def summarize(runs: list[dict], settings: list[str], recipes: list[str]) -> dict
     for recipe in recipes:
         per_setting = {}
         for setting in settings:
-            mine = [r for r in runs if r["setting"] == setting and r["recipe"] == recipe]
+            mine = [r for r in runs if _pair(r) == setting and r["recipe"] == recipe]
             if mine:
                 per_setting[setting] = {k: float(np.mean([r[k] for r in mine]))
                                         for k in QUALITY + COSTS}
@@ -239,6 +254,124 @@ def summary_tables(summary: dict, settings: list[str]) -> str:
                            else "-" for name in settings)] for recipe, s in summary.items()]
         out.append(f"\n{HEADERS[key]} by setting (mean over seeds):\n\n" + _markdown(header, rows))
     return "\n".join(out)
+
+
+def _pair(run: dict) -> str:
+    """The row's 'trained on -> tested on' label (older records: the setting alone)."""
+    return run.get("pair", run["setting"])
+
+
+def failed_fit_table(runs: list[dict], recipes: list[str]) -> str:
+    """Per recipe: networks trained, failed first attempts, failed kept networks."""
+    header = ["recipe", "networks", f"first attempt < {FAILED_FIT_AUC}",
+              f"kept < {FAILED_FIT_AUC} (failed fits)", "ConvergenceWarnings",
+              "training AUC kept (min / median)"]
+    rows = []
+    for recipe in recipes:
+        # one row per training run: the runs' test rows share the networks
+        seen = {(r["setting"], r["seed"]): r for r in runs
+                if r["recipe"] == recipe and r.get("networks")}
+        if not seen:
+            continue
+        networks = [n for r in seen.values() for n in r["networks"]]
+        kept = np.array([n["kept_auc"] for n in networks])
+        rows.append([recipe, str(len(networks)),
+                     str(sum(n["first_auc"] < FAILED_FIT_AUC for n in networks)),
+                     str(int((kept < FAILED_FIT_AUC).sum())),
+                     str(sum(r.get("convergence_warnings", 0) for r in seen.values())),
+                     f"{kept.min():.3f} / {np.median(kept):.3f}"])
+    return _markdown(header, rows)
+
+
+def kind_table(runs: list[dict], pair: str, recipes: list[str]) -> str:
+    """Median score and share above the 1%-FPR threshold per kind, mean over seeds."""
+    kinds: list[str] = []
+    for r in runs:
+        if _pair(r) == pair:
+            kinds += [k for k in r.get("by_kind", {}) if k not in kinds]
+    if not kinds:
+        return ""
+    header = ["recipe", *kinds]
+    rows = []
+    for recipe in recipes:
+        mine = [r for r in runs if _pair(r) == pair and r["recipe"] == recipe and "by_kind" in r]
+        if not mine:
+            continue
+        cells = []
+        for kind in kinds:
+            values = [r["by_kind"][kind] for r in mine if kind in r["by_kind"]]
+            cells.append(f"{np.mean([v['median'] for v in values]):.2f} / "
+                         f"{np.mean([v['above_1pct'] for v in values]):.3f}" if values else "-")
+        rows.append([recipe, *cells])
+    return _markdown(header, rows)
+
+
+def tercile_table(runs: list[dict], pair: str, recipes: list[str], key: str) -> str:
+    """ROC AUC of the lenses of each tercile of a lens property, mean over seeds."""
+    header = ["recipe", "lowest third", "middle third", "highest third"]
+    rows = []
+    for recipe in recipes:
+        mine = [r[key] for r in runs if _pair(r) == pair and r["recipe"] == recipe
+                and len(r.get(key, [])) == 3]
+        if not mine:
+            continue
+        cells = []
+        for k in range(3):
+            aucs = [m[k]["roc_auc"] for m in mine]
+            cells.append(f"{np.mean(aucs):.3f} ({np.mean([m[k]['low'] for m in mine]):.3g}-"
+                         f"{np.mean([m[k]['high'] for m in mine]):.3g})")
+        rows.append([recipe, *cells])
+    return _markdown(header, rows)
+
+
+def subset_table(runs: list[dict], pairs: list[str]) -> str:
+    """ROC AUC and recall at 1% FPR of the mean of the first k members, mean ± std over seeds."""
+    ensemble_runs = [r for r in runs if "member_subsets" in r]
+    if not ensemble_runs:
+        return ""
+    ks = sorted({int(k) for r in ensemble_runs for k in r["member_subsets"]})
+    header = ["recipe", "trained -> tested", *(f"k={k} AUC" for k in ks),
+              *(f"k={k} R@1%" for k in ks)]
+    rows = []
+    for recipe in sorted({r["recipe"] for r in ensemble_runs}):
+        for pair in pairs:
+            mine = [r["member_subsets"] for r in ensemble_runs
+                    if r["recipe"] == recipe and _pair(r) == pair]
+            if not mine:
+                continue
+            def cell(k, metric, mine=mine):
+                return _mean_std([m[str(k) if str(k) in m else k][metric] for m in mine], 3)
+            rows.append([recipe, pair, *(cell(k, "roc_auc") for k in ks),
+                         *(cell(k, "recall_at_fpr=0.01") for k in ks)])
+    return _markdown(header, rows)
+
+
+def print_report(runs: list[dict], pairs: list[str], recipes: list[str]) -> None:
+    """Print every table of the benchmark for the given runs."""
+    for pair in pairs:
+        print(f"\n## {pair}\n")
+        print(setting_table(runs, pair, recipes))
+    print(f"\n## Summary over {len(pairs)} train -> test pairs (mean over pairs of the "
+          "per-pair means over seeds; ± is the std across pairs)\n")
+    print(summary_tables(summarize(runs, pairs, recipes), pairs))
+    print("\n## Failed fits (a network's ROC AUC on its own un-augmented training images "
+          f"below {FAILED_FIT_AUC})\n")
+    print(failed_fit_table(runs, recipes))
+    table = subset_table(runs, pairs)
+    if table:
+        print("\n## Ensemble size: the mean of the first k fold members\n")
+        print(table)
+    for pair in pairs:
+        table = kind_table(runs, pair, recipes)
+        if table:
+            print(f"\n### {pair}: median score / share above the 1%-FPR threshold, per kind\n")
+            print(table)
+        for key, what in (("by_einstein_radius", "Einstein-radius (arcsec)"),
+                          ("by_source_brightness", "source-brightness")):
+            table = tercile_table(runs, pair, recipes, key)
+            if table:
+                print(f"\n### {pair}: ROC AUC by {what} tercile of the test lenses\n")
+                print(table)
 
 
 # ----------------------------------------------------------------------------- main
@@ -272,6 +405,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=None, help="write all runs as JSON")
     parser.add_argument("--cache", type=Path, default=None, metavar="DIR",
                         help="keep the simulated sets in DIR as .npy and reuse them")
+    parser.add_argument("--no-cross", dest="cross", action="store_false",
+                        help="test only on the training setting's own simulator (by default a "
+                             "model is also tested on its setting's counterpart: the same "
+                             "camera in the other simulator)")
     args = parser.parse_args(argv)
     defaults = QUICK if args.quick else FULL
     for key, value in defaults.items():
@@ -292,16 +429,11 @@ def combine(paths: list[Path]) -> None:
         runs += record["runs"]
         print(f"- {path.name}: {record['date']}, {record['command']}")
     for run in runs:
-        if run["setting"] not in settings:
-            settings.append(run["setting"])
+        if _pair(run) not in settings:
+            settings.append(_pair(run))
         if run["recipe"] not in recipes:
             recipes.append(run["recipe"])
-    for name in settings:
-        print(f"\n## {name}\n")
-        print(setting_table(runs, name, recipes))
-    print(f"\n## Summary over {len(settings)} settings (mean over settings of the per-setting "
-          "means; ± is the std across settings)\n")
-    print(summary_tables(summarize(runs, settings, recipes), settings))
+    print_report(runs, settings, recipes)
 
 
 def main(argv=None) -> None:
@@ -323,26 +455,30 @@ def main(argv=None) -> None:
           f"{' (--quick)' if args.quick else ''}\n")
     for name in args.settings:
         setting = SETTINGS[name]
-        arguments = ", ".join(f"{k}={v}" for k, v in setting.kwargs.items())
-        print(f"- {name}: {setting.description}\n  make_lenses(n, m, {arguments}); sky noise "
-              f"per band {np.round(setting.noise_sigma, 3).tolist()} counts")
+        arguments = ", ".join(f"{k}={v}" for k, v in setting.arguments.items())
+        print(f"- {name}: {setting.description}\n  {setting.simulator}(n, m, {arguments}); "
+              f"sky noise per band {np.round(setting.noise_sigma, 3).tolist()} counts"
+              + (f"; also tested on {setting.counterpart}" if args.cross and setting.counterpart
+                 else ""))
     print(flush=True)
 
     record = {"date": now.isoformat(timespec="seconds"), "machine": machine,
               "command": " ".join(sys.argv), "options": {k: (str(v) if isinstance(v, Path) else v)
                                                           for k, v in vars(args).items()},
-              "settings": {n: {"description": SETTINGS[n].description, "make_lenses":
-                               SETTINGS[n].kwargs} for n in args.settings},
+              "settings": {n: {"description": SETTINGS[n].description,
+                               "simulator": SETTINGS[n].simulator,
+                               "arguments": SETTINGS[n].arguments} for n in args.settings},
               "runs": [], "simulation_s": {}}
     if "baseline" in args.recipes:
         from _lens_recipes import _DEMO_0_1_0
 
         record["baseline_demo_settings"] = dict(_DEMO_0_1_0)
+    pairs: list[str] = []
 
     def save() -> None:
         if args.output is not None:
             record["libraries"] = library_versions()
-            record["summary"] = summarize(record["runs"], args.settings, args.recipes)
+            record["summary"] = summarize(record["runs"], pairs, args.recipes)
             args.output.parent.mkdir(parents=True, exist_ok=True)
             args.output.write_text(json.dumps(record, indent=2, default=_jsonable) + "\n",
                                    encoding="utf-8")
@@ -350,37 +486,40 @@ def main(argv=None) -> None:
     total = time.perf_counter()
     for name in args.settings:
         setting = SETTINGS[name]
+        test_names = [name]
+        if args.cross and setting.counterpart:
+            test_names.append(setting.counterpart)
         for seed in range(args.first_seed, args.first_seed + args.seeds):
             start = time.perf_counter()
             train = simulate(setting, 20, 500, seed, args.cache)
-            test = simulate(setting, args.n_test_lenses, args.n_test_others, seed + 1000,
-                            args.cache)
+            tests = {test: simulate(SETTINGS[test], args.n_test_lenses, args.n_test_others,
+                                    seed + 1000, args.cache) for test in test_names}
             sim_s = time.perf_counter() - start
             record["simulation_s"][f"{name}/{seed}"] = sim_s
             print(f"[{name} seed {seed}] {'simulated/loaded' if args.cache else 'simulated'} "
-                  f"{len(train[1])} + {len(test[1])} images in {sim_s:.1f} s", flush=True)
+                  f"{len(train[1])} training images and test sets "
+                  f"{', '.join(f'{t} ({len(v[1])})' for t, v in tests.items())} in "
+                  f"{sim_s:.1f} s", flush=True)
             for recipe in args.recipes:
-                result = run_recipe(recipe, setting, seed, args.epochs, train, test)
-                record["runs"].append(result)
-                print(f"  {recipe:<12} AUC {result['roc_auc']:.3f}  AP "
-                      f"{result['average_precision']:.3f}  TPR0 {result['tpr0']:.3f}  "
-                      f"TPR10 {result['tpr10']:.3f}  R@1% {result['recall_at_fpr=0.01']:.3f}  "
-                      f"train {result['train_s']:.1f} s  score {result['score_s']:.1f} s  "
-                      f"peak RSS {result['peak_rss_mib']:.0f} MiB", flush=True)
+                rows = run_recipe(recipe, setting, seed, args.epochs, train, tests)
+                for result in rows:
+                    record["runs"].append(result)
+                    if _pair(result) not in pairs:
+                        pairs.append(_pair(result))
+                    print(f"  {recipe:<12} {_pair(result):<22} AUC {result['roc_auc']:.3f}  AP "
+                          f"{result['average_precision']:.3f}  TPR0 {result['tpr0']:.3f}  "
+                          f"TPR10 {result['tpr10']:.3f}  R@1% "
+                          f"{result['recall_at_fpr=0.01']:.3f}  train {result['train_s']:.1f} s"
+                          f"  score {result['score_s']:.1f} s  failed fits "
+                          f"{result['failed_fits']}/{len(result['networks'])}", flush=True)
                 save()
-            del train, test
+            del train, tests
             gc.collect()
 
     lens_fraction = args.n_test_lenses / (args.n_test_lenses + args.n_test_others)
     print(f"\nAP of random scores = lens fraction = {lens_fraction:.3f}; "
           f"recall@1%FPR allows {int(0.01 * args.n_test_others)} false positives.")
-    for name in args.settings:
-        print(f"\n## {name} ({args.seeds} seed{'s' * (args.seeds > 1)})\n")
-        print(setting_table(record["runs"], name, args.recipes))
-    summary = summarize(record["runs"], args.settings, args.recipes)
-    print(f"\n## Summary over {len(args.settings)} settings (mean over settings of the "
-          "per-setting means; ± is the std across settings)\n")
-    print(summary_tables(summary, args.settings))
+    print_report(record["runs"], pairs, args.recipes)
     elapsed = time.perf_counter() - total
     versions = library_versions()
     print(f"\ntotal {elapsed:.0f} s; load average {os.getloadavg()[0]:.2f}; "

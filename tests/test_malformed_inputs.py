@@ -202,7 +202,8 @@ BAD_IMAGES = {
 def _fit_entry_points():
     return {
         "CNNClassifier.fit": lambda X, y: tiny_cnn().fit(X, y),
-        "make_lens_finder.fit": lambda X, y: make_lens_finder(image_size=None, epochs=1).fit(X, y),
+        "make_lens_finder.fit": lambda X, y: make_lens_finder(
+            n_members=1, image_size=None, epochs=1).fit(X, y),
         "ImageAugmenter.fit_resample": lambda X, y: ImageAugmenter(
             n_copies=1, horizontal=True, random_state=0).fit_resample(X, y),
         "FoldEnsembleClassifier.fit": lambda X, y: FoldEnsembleClassifier(
@@ -356,13 +357,14 @@ def test_images_smaller_than_the_crop(entry, data):
     X, y = data
     fit = {
         "CNNClassifier.fit": lambda X, y: tiny_cnn(image_size=32).fit(X, y),
-        "make_lens_finder.fit": lambda X, y: make_lens_finder(epochs=1).fit(X, y),  # crop 40
+        "make_lens_finder.fit": lambda X, y: make_lens_finder(
+            n_members=1, epochs=1).fit(X, y),  # crop 52
         "CNNSearchCV.fit": lambda X, y: CNNSearchCV(
             tiny_cnn(image_size=32), {"learning_rate": Real(1e-3, 1e-2)}, n_iter=1, cv=2
         ).fit(X, y),
     }[entry]
     call_keeping_inputs(fit, X.copy(), y.copy(), error=ValueError,
-                        match=r"16x16 pixel images, smaller than image_size=(32|40)")
+                        match=r"16x16 pixel images, smaller than image_size=(32|52)")
 
 
 # ------------------------------------------------------------- prediction on bad images

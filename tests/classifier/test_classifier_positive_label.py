@@ -112,7 +112,11 @@ def test_make_lens_finder_gives_the_classifier_and_its_augmenter_one_positive_la
 
     X, labels = strings
     finder = make_lens_finder(positive_label="lens", random_state=0, image_size=None,
-                              filter_scale=0.25, epochs=1, tta=None, verbose=0)
+                              filter_scale=0.25, epochs=1, tta=None, verbose=0, n_members=1,
+                              min_training_auc=None)
     assert finder.positive_label == finder.augmentation.positive_label == "lens"
     assert finder.fit(X, labels).positive_label_ == "lens"
-    assert make_lens_finder().augmentation.positive_label is None
+    assert make_lens_finder(n_members=1).augmentation.positive_label is None
+    ensemble = make_lens_finder(positive_label="lens")
+    assert ensemble.estimator.positive_label == "lens"
+    assert ensemble.estimator.augmentation.positive_label == "lens"

@@ -25,7 +25,11 @@ from skbia.cli._outputs import check_output_folder
 # what skbia demo writes into its output folder
 DEMO_OUTPUTS = ("model.keras", "metrics.txt", "metrics.json", "sample_images.png",
                 "augmented_lenses.png", "injected_lenses.png", "training_history.png",
-                "top_false_positives.png", "roc_pr_curves.png", "tsne.png")
+                "top_false_positives.png", "missed_lenses.png", "roc_pr_curves.png", "tsne.png")
+# the camera of make_lenses' defaults, which the demo simulates: the recipe's crop comes from it
+DEMO_PIXEL_SCALE = 0.263
+DEMO_PSF_FWHM = (1.5, 1.55, 1.2)
+DEMO_EINSTEIN_RADIUS = (1.0, 3.0)
 
 
 @dataclass(frozen=True)
@@ -37,19 +41,20 @@ class DemoSettings:
     n_test_lenses: int = 100
     n_test_others: int = 500
     simulated_size: int = 100
-    crop_size: int = 40
+    crop_size: int = 48  # lens_finder_image_size(0.263, (1, 3), (1.5, 1.55, 1.2))
     shift: int = 4
     filter_scale: float = 1.0
     epochs: int = 30
     batch_size: int = 32
     tsne_images: int = 600
+    retries: int = 2
 
     @classmethod
     def fast(cls) -> DemoSettings:
         """Return tiny settings that run in seconds (for tests)."""
         return cls(n_lenses=10, n_others=40, n_test_lenses=10, n_test_others=30,
                    simulated_size=32, crop_size=24, shift=2, filter_scale=0.125,
-                   epochs=1, batch_size=16, tsne_images=40)
+                   epochs=1, batch_size=16, tsne_images=40, retries=0)
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -77,6 +82,7 @@ def run_demo(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    from skbia.cli._fit import convergence_lines
     from skbia.datasets import make_lenses
     from skbia.evaluation import evaluate_scores, format_metrics
     from skbia.plotting import plot_history, plot_images, plot_roc_pr, plot_tsne
@@ -86,8 +92,9 @@ def run_demo(args: argparse.Namespace) -> int:
                f"{settings.simulated_size}x{settings.simulated_size} px, g/r/i"):
         X, y = make_lenses(settings.n_lenses, settings.n_others,
                            image_size=settings.simulated_size, random_state=seed)
-        X_test, y_test = make_lenses(settings.n_test_lenses, settings.n_test_others,
-                                     image_size=settings.simulated_size, random_state=seed + 1)
+        X_test, y_test, test_meta = make_lenses(
+            settings.n_test_lenses, settings.n_test_others, image_size=settings.simulated_size,
+            random_state=seed + 1, return_metadata=True)
     print(f"  training {int(y.sum())} lenses + {int((y == 0).sum())} others, "
           f"test {int(y_test.sum())} + {int((y_test == 0).sum())}")
     classifier = _make_classifier(settings, epochs, seed, verbose=0 if args.quiet else 2)
@@ -108,6 +115,8 @@ def run_demo(args: argparse.Namespace) -> int:
     with Timer(f"training the recommended lens finder (compact network, asinh stretch, "
                f"{settings.crop_size} px crop, {epochs} epochs)"):
         classifier.fit(X, y)
+    for line in convergence_lines(classifier):
+        print(f"  {line}")
     classifier.set_params(verbose=0)  # no progress bars when scoring
 
     with Timer(f"scoring the {len(y_test)} test images"):
@@ -120,10 +129,13 @@ def run_demo(args: argparse.Namespace) -> int:
 
     model_path = output / "model.keras"
     classifier.save(model_path)
-    with Timer("plotting the training history, test-set rankings and ROC/PR curves"):
+    with Timer("plotting the training history, the top false positives, the missed lenses "
+               "and ROC/PR curves"):
         _save(plot_history(classifier, title="Training history (fresh augmentation every epoch)"),
               output / "training_history.png")
-        _save(_ranking_figure(X_test, y_test, scores), output / "top_false_positives.png")
+        false_positives, missed = _ranking_figures(X_test, y_test, scores, test_meta)
+        _save(false_positives, output / "top_false_positives.png")
+        _save(missed, output / "missed_lenses.png")
         _save(plot_roc_pr(y_test, scores, name="CNNClassifier",
                           title=f"Test set: {int(y_test.sum())} lenses, "
                                 f"{int((y_test == 0).sum())} others"),
@@ -145,8 +157,10 @@ def _make_classifier(settings: DemoSettings, epochs: int, seed: int, verbose: in
     from skbia import make_lens_finder
 
     classifier = make_lens_finder(
-        random_state=seed, image_size=settings.crop_size, epochs=epochs,
-        batch_size=settings.batch_size, filter_scale=settings.filter_scale, verbose=verbose,
+        n_members=1, pixel_scale=DEMO_PIXEL_SCALE, einstein_radius=DEMO_EINSTEIN_RADIUS,
+        psf_fwhm=list(DEMO_PSF_FWHM), random_state=seed, image_size=settings.crop_size,
+        epochs=epochs, batch_size=settings.batch_size, filter_scale=settings.filter_scale,
+        retries=settings.retries, verbose=verbose,
     )
     classifier.augmentation.set_params(shift=settings.shift)  # the recipe's, but the shift
     return classifier
@@ -197,20 +211,38 @@ def _injection_figure(X: np.ndarray, y: np.ndarray, seed: int, n: int = 8):
     )
 
 
-def _ranking_figure(X: np.ndarray, y: np.ndarray, scores: np.ndarray, n: int = 8):
-    """Top row: the highest-scoring non-lenses; bottom row: the lowest-scoring lenses."""
+def _ranking_figures(X: np.ndarray, y: np.ndarray, scores: np.ndarray, metadata: dict,
+                     n: int = 16):
+    """Return two figures: the highest-scoring non-lenses and the lowest-scoring lenses.
+
+    Each panel is titled with the image's rank among all test images and its
+    score, and with the kind of object (non-lenses) or the Einstein radius
+    (lenses).
+    """
     from skbia.plotting import plot_images
 
+    order = np.argsort(scores)[::-1]
+    rank = np.empty(len(scores), dtype=int)
+    rank[order] = np.arange(1, len(scores) + 1)
     others, lenses = np.flatnonzero(y == 0), np.flatnonzero(y == 1)
-    n = min(n, len(others), len(lenses))
-    worst_others = others[np.argsort(scores[others])[::-1][:n]]
-    missed_lenses = lenses[np.argsort(scores[lenses])[:n]]
-    shown = np.concatenate([worst_others, missed_lenses])
-    titles = [f"other {scores[i]:.2f}" for i in worst_others]
-    titles += [f"lens {scores[i]:.2f}" for i in missed_lenses]
-    return plot_images(X[shown], titles, ncols=n,
-                       title="Test set: highest-scoring non-lenses (top) and lowest-scoring "
-                             "lenses (bottom), with their scores")
+    worst_others = others[np.argsort(scores[others])[::-1][:min(n, len(others))]]
+    missed = lenses[np.argsort(scores[lenses])[:min(n, len(lenses))]]
+    kinds = np.asarray(metadata["kind"]).astype(str)
+    radius = np.asarray(metadata["einstein_radius"], dtype=float)
+    ncols = min(8, n)
+    false_positives = plot_images(
+        X[worst_others],
+        [f"#{rank[i]} {kinds[i]}\nscore {scores[i]:.2f}" for i in worst_others],
+        ncols=ncols,
+        title=f"The {len(worst_others)} highest-scoring non-lenses of the test set (rank among "
+              f"all {len(scores)} test images, kind of object, score)")
+    missed_lenses = plot_images(
+        X[missed],
+        [f"#{rank[i]} \u03b8E {radius[i]:.1f}\"\nscore {scores[i]:.2f}" for i in missed],
+        ncols=ncols,
+        title=f"The {len(missed)} lowest-scoring lenses of the test set (rank, Einstein "
+              "radius, score)")
+    return false_positives, missed_lenses
 
 
 def _examples(X: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:

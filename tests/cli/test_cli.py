@@ -330,7 +330,7 @@ def test_demo_fast_writes_everything(tmp_path, capsys):
     assert text.count("  done in ") == 7
     expected = {"model.keras", "metrics.txt", "metrics.json", "sample_images.png",
                 "augmented_lenses.png", "injected_lenses.png", "training_history.png",
-                "roc_pr_curves.png", "tsne.png", "top_false_positives.png"}
+                "roc_pr_curves.png", "tsne.png", "top_false_positives.png", "missed_lenses.png"}
     assert expected <= {p.name for p in out.iterdir()}
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0 <= metrics["roc_auc"] <= 1 and metrics["n_positive"] == 10

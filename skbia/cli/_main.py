@@ -75,9 +75,12 @@ def _add_config_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--recipe", choices=["lens-finder"],
                        help="start from a recommended configuration: 'lens-finder' is "
-                            "skbia.make_lens_finder (compact network, asinh stretch, online "
-                            "dihedral + shift augmentation, dihedral test-time averaging); "
-                            "the configuration file and flags override it")
+                            "skbia.make_lens_finder (an ensemble of 5 compact networks, one "
+                            "per fold, asinh stretch, online dihedral + shift augmentation, "
+                            "dihedral test-time averaging, a retry of any network that does "
+                            "not learn its training set; the crop comes from --pixel-scale, "
+                            "--einstein-radius and --psf-fwhm); the configuration file and "
+                            "flags override it")
     group.add_argument("--config", "-c", metavar="FILE",
                        help="YAML or JSON file with 'classifier', 'augmenter' (fixed copies "
                             "before training) and 'online_augmentation' (fresh transforms "
@@ -195,8 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "saved ensemble, with --overwrite)")
     fit.add_argument("--ensemble", type=int, metavar="K",
                      help="train K members, one per stratified fold of the images, each "
-                          "validated on its held-out fold, and save them to the --output "
-                          "folder; prints the members' out-of-fold score")
+                          "validated on its held-out fold (with --recipe lens-finder: not "
+                          "validated, so the held-out folds stay unseen), and save them to "
+                          "the --output folder; prints the members' out-of-fold score. 1 "
+                          "trains one network (a .keras file). Default: 5 with --recipe "
+                          "lens-finder, else 1")
     fit.add_argument("--ensemble-average", choices=("mean", "rank"), default="mean",
                      help="how the members' predictions are combined: mean probability or "
                           "mean rank score (default: %(default)s)")

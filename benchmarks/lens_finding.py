@@ -1,35 +1,43 @@
-"""Lens-finding quality of classifier recipes on several simulated surveys.
+"""Lens-finding quality of classifier recipes, trained on one simulator and tested on both.
 
-Protocol. For each simulator setting (``benchmarks/_lens_recipes.py``: seeing,
-noise, pixel scale, Einstein radii and source magnitudes differ, so that no
-setting is the one the recipes were developed on) and each seed ``s``:
+Protocol. Each setting (``benchmarks/_lens_recipes.py``) is one simulator on one
+camera: ``ml-*`` settings are skbia's own :func:`skbia.datasets.make_lenses`,
+``lt-*`` settings the lenstronomy simulator of ``benchmarks/_lenstronomy_sim.py``
+(its own lens, source and look-alike population: knotty spirals, rings,
+mergers, edge-on and companion confusers, per-image Moffat seeing), and the two
+settings of a pair share the camera (pixel scale, seeing, zero point, sky noise;
+``make_lenses_camera``) and the targeted Einstein-radius range. For each
+training setting and seed ``s``:
 
-* training set: ``make_lenses(20, 500, **setting, random_state=s)``;
-* test set: a separate simulation ``make_lenses(1000, 5000, **setting,
-  random_state=s + 1000)`` (``--n-test-lenses``, ``--n-test-others``).
+* training set: 20 lenses + 500 others of the setting, ``random_state=s``;
+* test sets: a separate simulation (``random_state=s + 1000``) of the setting
+  *and* of its counterpart in the other simulator (``--no-cross``: the setting's
+  own only), ``--n-test-lenses`` + ``--n-test-others`` images each.
 
-Each recipe builds an unfitted estimator, is fitted on the training set only
-and scores the test set (``predict_proba(X_test)[:, 1]``). Reported per run:
+Each recipe builds an unfitted estimator, is fitted on the training set only and
+scores every test set. Rows are labelled ``trained -> tested``. Reported per row:
 
 * ``roc_auc``, ``average_precision`` (random scores give the lens fraction);
 * ``tpr0``: fraction of test lenses scored strictly above the highest-scoring
-  non-lens (a clean top of the ranking); ``tpr10``: strictly above the 10th
-  highest non-lens (10 contaminants allowed);
-* ``recall_at_fpr=0.01``: recall at a 1% false-positive rate
-  (:func:`skbia.evaluation.recall_at_fpr`, ``score >= threshold``);
-* ``train_s`` (fit wall time), ``score_s`` (predict_proba on the test set),
-  ``peak_rss_mib`` (the process's peak RSS after the run: cumulative over the
-  runs before it, so the first run of a recipe on the first setting is the
-  informative one).
+  non-lens; ``tpr10``: strictly above the 10th highest non-lens;
+* ``recall_at_fpr=0.01``: recall at a 1% false-positive rate;
+* ``train_s``, ``score_s`` (all the test images of the row), ``peak_rss_mib``;
+* failed fits: every network's ROC AUC on its own un-augmented training images
+  (one view, inference mode) at its first attempt and as kept; below 0.9 the
+  network did not learn its training set;
+* per kind of negative: the median score and the share above the 1%-FPR
+  threshold; the ROC AUC of the lenses in each tercile of Einstein radius and of
+  source brightness (lenstronomy: the lensed source's S/N; make_lenses: its
+  lensed flux) against all negatives;
+* for fold ensembles: the metrics of the mean of the first k members, k = 1..K
+  (how many members the averaging needs).
 
-``n_at_max`` counts test images sharing the highest score: saturated
-probabilities (e.g. float32 sigmoids at exactly 1.0) tie, and a tie with a
-non-lens counts against ``tpr0``.
-
-Tables (markdown) are printed per setting (one row per recipe and seed, then
-mean ± std over seeds) and a summary averaged over settings; ``--output``
-writes every run, the settings and the machine as JSON (rewritten after each
-run, so an interrupted benchmark keeps what it finished).
+``n_at_max`` counts test images sharing the highest score (ties with a non-lens
+count against ``tpr0``). Tables (markdown) are printed per pair (one row per
+recipe and seed, then mean ± std over seeds), then a summary, the failed-fit
+table, the ensemble-size table and the per-kind and tercile tables;
+``--output`` writes every row, the settings and the machine as JSON (rewritten
+after each run, so an interrupted benchmark keeps what it finished).
 
 Recipes are registered in ``benchmarks/_lens_recipes.py``: one decorated
 function ``recipe(seed, setting, *, epochs=None)`` returning an estimator (or
@@ -37,17 +45,18 @@ function ``recipe(seed, setting, *, epochs=None)`` returning an estimator (or
 
 Usage::
 
-    python benchmarks/lens_finding.py                   # 4 settings x 3 seeds, all recipes
-    python benchmarks/lens_finding.py --quick           # 1 seed, 200 + 1000 test images
-    python benchmarks/lens_finding.py --quick --recipes logistic baseline --epochs 3
-    python benchmarks/lens_finding.py --settings ground-poor demo --seeds 5 --output lens.json
-    python benchmarks/lens_finding.py --cache /tmp/lens-sets --recipes new-recipe
+    python benchmarks/lens_finding.py --cache /tmp/lens-sets            # all pairs, 3 seeds
+    python benchmarks/lens_finding.py --quick --recipes logistic previous --epochs 3
+    python benchmarks/lens_finding.py --settings ml-lsst lt-lsst --recipes recommended \
+        --seeds 3 --n-test-lenses 200 --n-test-others 1000 --output lens.json
+    python benchmarks/lens_finding.py --combine lens.json other.json   # tables of saved runs
 
-The full run simulates 4 x 3 x 6,520 images (15-30 ms each on one core, so
-20-40 minutes) and trains each CNN recipe 12 times. ``--cache DIR`` stores the
-simulated sets as ``.npy`` files (120 kB per image: about 9 GB for the full
-run) and reuses them, so that a recipe added later is compared on the very same
-images without simulating again.
+The older make_lenses-only settings (``ground-good``, ``ground-poor``,
+``hsc-like``, ``deep-space-like``, ``demo``) are still available with
+``--settings``; they have no counterpart. ``--cache DIR`` stores the simulated
+sets (images, labels, metadata) and reuses them, so every recipe sees the very
+same images. The lenstronomy settings need the ``bench`` extra
+(``pip install ".[bench]"``).
 """
 
 from __future__ import annotations

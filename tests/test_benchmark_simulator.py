@@ -10,7 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    # lenstronomy's FFT convolution calls numpy.fft with the pre-2.0 signature
+    pytest.mark.filterwarnings("ignore:`axes` should not be `None`:DeprecationWarning"),
+]
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 META_KEYS = ("kind", "einstein_radius", "source_snr", "source_magnitude", "seeing",
@@ -102,14 +106,23 @@ def test_empty_sky_matches_noise_sigma(sim, name):
 
 @pytest.mark.parametrize("name", ["lsst-like", "des-like", "space-like"])
 def test_border_pixels_are_sky(sim, name):
+    """Stamp borders hold sky noise plus a little real galaxy light (faint field galaxies).
+
+    Median and MAD are robust to the sources; neighbour differences cancel smooth light.
+    """
     survey = sim.SURVEYS[name]
-    X, _, _ = sim.simulate(0, 30, survey=name, random_state=4,
+    X, _, _ = sim.simulate(0, 24, survey=name, image_size=96, random_state=4,
                            negative_mix={"disk": 1, "spiral": 1, "ring": 1})
-    border = X[:, _border(64), :]
+    border = X[:, _border(96), :]
     for b in range(3):
         med, sig = _robust(border[..., b].ravel())
-        assert abs(med) < 0.15 * survey.noise_sigma[b], (b, med)
-        assert sig == pytest.approx(survey.noise_sigma[b], rel=0.15)
+        assert abs(med) < 0.2 * survey.noise_sigma[b], (b, med)
+        assert sig == pytest.approx(survey.noise_sigma[b], rel=0.1)
+    X, _, _ = sim.simulate(4, 20, survey=name, image_size=64, random_state=4)
+    diff = (X[:, :4, 1:, :] - X[:, :4, :-1, :]) / np.sqrt(2)  # bottom border rows
+    for b in range(3):
+        _, sig = _robust(diff[..., b].ravel())
+        assert sig == pytest.approx(survey.noise_sigma[b], rel=0.05)
 
 
 def test_survey_settings(sim):
@@ -160,7 +173,9 @@ def test_no_source_option(sim):
 
 def test_einstein_ring_radius(sim):
     """A source on the optical axis is imaged into a ring at about theta_E."""
-    for scene in _lens_scenes(sim, 4):
+    scenes = [s for s in _lens_scenes(sim, 8) if s.einstein_radius > 1.2][:4]
+    assert len(scenes) >= 3
+    for scene in scenes:  # (the PSF pushes the mean radius of small rings outwards)
         lens = scene.kwargs_lens[0]
         scene = copy.deepcopy(scene)
         for c in scene.components:
@@ -173,7 +188,7 @@ def test_einstein_ring_radius(sim):
         c = (np.arange(n) - (n - 1) / 2) * ps
         r = np.hypot(c[None, :] - lens["center_x"], c[:, None] - lens["center_y"])
         radius = np.sum(src * r) / np.sum(src)
-        assert radius == pytest.approx(scene.einstein_radius, rel=0.2)
+        assert radius == pytest.approx(scene.einstein_radius, rel=0.12)
 
 
 def test_kind_counts_follow_the_mix(sim):

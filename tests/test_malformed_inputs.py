@@ -358,13 +358,13 @@ def test_images_smaller_than_the_crop(entry, data):
     fit = {
         "CNNClassifier.fit": lambda X, y: tiny_cnn(image_size=32).fit(X, y),
         "make_lens_finder.fit": lambda X, y: make_lens_finder(
-            n_members=1, epochs=1).fit(X, y),  # crop 52
+            n_members=1, epochs=1).fit(X, y),  # crop 44
         "CNNSearchCV.fit": lambda X, y: CNNSearchCV(
             tiny_cnn(image_size=32), {"learning_rate": Real(1e-3, 1e-2)}, n_iter=1, cv=2
         ).fit(X, y),
     }[entry]
     call_keeping_inputs(fit, X.copy(), y.copy(), error=ValueError,
-                        match=r"16x16 pixel images, smaller than image_size=(32|52)")
+                        match=r"16x16 pixel images, smaller than image_size=(32|44)")
 
 
 # ------------------------------------------------------------- prediction on bad images

@@ -51,8 +51,9 @@ _DEFAULT_PIXEL_SCALE = 0.2
 _DEFAULT_EINSTEIN_RADIUS = 3.0  # arcsec: the largest galaxy-scale Einstein radii searched for
 _DEFAULT_PSF_FWHM = 1.0  # arcsec: ground-based seeing
 _DEFAULT_CENTRING = 3  # pixels: how far a cutout's lens galaxy may sit from the stamp centre
-_SOURCE_EXTENT = 0.5  # arcsec: the lensed source's own half-light size beyond the Einstein ring
-_MULTIPLE = 4  # crop sides are rounded up to a multiple of this
+# arcsec: the radial half-width of an arc beyond the PSF's, about a faint source's half-light
+# radius (radially an arc keeps roughly the source's size)
+_ARC_HALF_WIDTH = 0.25
 
 
 def _positive(value: Any, name: str) -> float:
@@ -100,16 +101,20 @@ def lens_finder_image_size(
 ) -> int:
     """Return the centre crop (pixels) that holds the arcs of the largest lenses searched for.
 
-    An arc lies near the Einstein radius from the lens galaxy, spread by the
-    source's own size and by the PSF, and the lens galaxy itself may sit a
-    few pixels from the stamp's centre. The crop's half side is therefore::
+    An arc lies at the Einstein radius from the lens galaxy; radially it is
+    about as wide as the source (half-width 0.25") blurred by the PSF (half
+    its FWHM), and the lens galaxy itself may sit a few pixels from the
+    stamp's centre. The crop's half side is therefore::
 
-        half = (einstein_radius_max + 0.5" + psf_fwhm_max) / pixel_scale + centring_tolerance
+        half = (einstein_radius_max + psf_fwhm_max / 2 + 0.25") / pixel_scale
+               + centring_tolerance
 
-    (0.5" for the source's extent beyond the ring), and the side is ``2 *
-    ceil(half)`` rounded up to a multiple of 4. Examples: 0.2"/px with
-    Einstein radii up to 3" and 1" seeing gives 52 px; 0.263"/px, 3" and
-    1.5" seeing 48 px; 0.1"/px, 1.4" and 0.2" 48 px.
+    and the side is ``2 * ceil(half)``. Examples: 0.2"/px with Einstein radii
+    up to 3" and 0.8" seeing gives 44 px; 0.263"/px, 3" and 1.55" seeing 38
+    px; 0.1"/px, 1.6" and 0.18" 46 px. More margin costs more than it brings:
+    in the lens-finding benchmark a 52-px crop at 0.2"/px (a margin of a whole
+    FWHM and 0.5") scored lower than a 40-px one on both simulators
+    (``benchmarks/RESULTS.md``).
 
     Parameters
     ----------
@@ -127,7 +132,7 @@ def lens_finder_image_size(
     Returns
     -------
     side : int
-        The crop side in pixels (even, a multiple of 4).
+        The crop side in pixels (even).
 
     Raises
     ------
@@ -137,10 +142,10 @@ def lens_finder_image_size(
     Examples
     --------
     >>> from skbia import lens_finder_image_size
-    >>> lens_finder_image_size(0.2, einstein_radius=(0.8, 3.0), psf_fwhm=1.0)
-    52
+    >>> lens_finder_image_size(0.2, einstein_radius=(0.8, 3.0), psf_fwhm=0.8)
+    44
     >>> lens_finder_image_size(0.263, einstein_radius=3.0, psf_fwhm=[1.5, 1.55, 1.2])
-    48
+    38
     """
     scale = _positive(pixel_scale, "pixel_scale")
     radius = _largest_radius(einstein_radius)
@@ -148,9 +153,8 @@ def lens_finder_image_size(
     if not is_integer(centring_tolerance) or centring_tolerance < 0:
         raise ValueError("centring_tolerance must be a whole number of pixels >= 0; got "
                          f"{centring_tolerance!r}.")
-    half = (radius + _SOURCE_EXTENT + fwhm) / scale + int(centring_tolerance)
-    side = 2 * math.ceil(half - 1e-9)
-    return int(_MULTIPLE * math.ceil(side / _MULTIPLE))
+    half = (radius + fwhm / 2 + _ARC_HALF_WIDTH) / scale + int(centring_tolerance)
+    return int(2 * math.ceil(half - 1e-9))
 
 
 def make_lens_finder(
@@ -224,14 +228,15 @@ def make_lens_finder(
     Examples
     --------
     >>> from skbia import make_lens_finder
-    >>> finder = make_lens_finder(pixel_scale=0.2, einstein_radius=(0.8, 3.0), random_state=0)
+    >>> finder = make_lens_finder(pixel_scale=0.2, einstein_radius=(0.8, 3.0), psf_fwhm=0.8,
+    ...                           random_state=0)
     >>> type(finder).__name__, finder.n_folds
     ('FoldEnsembleClassifier', 5)
     >>> clf = finder.estimator
     >>> clf.arch, clf.image_size, clf.scaling, clf.tta, clf.augmentation.dihedral
-    ('compact', 52, 'asinh', 'dihedral', True)
+    ('compact', 44, 'asinh', 'dihedral', True)
     >>> make_lens_finder(n_members=1).image_size
-    52
+    44
     """
     from skbia.classifier._classifier import CNNClassifier
 

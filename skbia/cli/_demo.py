@@ -41,7 +41,7 @@ class DemoSettings:
     n_test_lenses: int = 100
     n_test_others: int = 500
     simulated_size: int = 100
-    crop_size: int = 48  # lens_finder_image_size(0.263, (1, 3), (1.5, 1.55, 1.2))
+    crop_size: int = 38  # lens_finder_image_size(0.263, (1, 3), (1.5, 1.55, 1.2))
     shift: int = 4
     filter_scale: float = 1.0
     epochs: int = 30

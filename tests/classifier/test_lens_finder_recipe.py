@@ -18,26 +18,26 @@ from skbia.ensemble import FoldEnsembleClassifier
 @pytest.mark.parametrize(
     ("pixel_scale", "radius", "fwhm", "tolerance", "expected"),
     [
-        # (3 + 0.5 + 1) / 0.2 + 3 = 25.5 -> 2 * 26 = 52
-        (0.2, (0.8, 3.0), 1.0, 3, 52),
-        # (3 + 0.5 + 1.55) / 0.263 + 3 = 22.2 -> 46 -> 48 (multiple of 4)
-        (0.263, 3.0, [1.5, 1.55, 1.2], 3, 48),
-        # (1.4 + 0.5 + 0.22) / 0.1 + 3 = 24.2 -> 50 -> 52
-        (0.1, (0.4, 1.4), [0.18, 0.2, 0.22], 3, 52),
-        # (1 + 0.5 + 0.5) / 0.5 + 0 = 4 exactly -> 8
-        (0.5, 1.0, 0.5, 0, 8),
-        # (2 + 0.5 + 1) / 0.25 + 2 = 16 exactly -> 32
-        (0.25, 2.0, 1.0, 2, 32),
+        # (3 + 0.8 / 2 + 0.25) / 0.2 + 3 = 21.25 -> 2 * 22 = 44
+        (0.2, (0.8, 3.0), 0.8, 3, 44),
+        # (3 + 1.55 / 2 + 0.25) / 0.263 + 3 = 18.3 -> 38
+        (0.263, 3.0, [1.5, 1.55, 1.2], 3, 38),
+        # (1.6 + 0.18 / 2 + 0.25) / 0.1 + 3 = 22.4 -> 46
+        (0.1, (0.4, 1.6), [0.16, 0.17, 0.18], 3, 46),
+        # (1 + 0.5 / 2 + 0.25) / 0.5 + 0 = 3 exactly -> 6
+        (0.5, 1.0, 0.5, 0, 6),
+        # (2 + 1.5 / 2 + 0.25) / 0.25 + 2 = 14 exactly -> 28
+        (0.25, 2.0, 1.5, 2, 28),
     ],
 )
 def test_the_crop_rule_gives_the_documented_size(pixel_scale, radius, fwhm, tolerance,
                                                  expected):
     side = lens_finder_image_size(pixel_scale, radius, fwhm, tolerance)
     assert side == expected
-    assert side % 4 == 0
+    assert side % 2 == 0
     high = radius if np.ndim(radius) == 0 else radius[1]
-    half = (high + 0.5 + np.max(fwhm)) / pixel_scale + tolerance
-    assert side / 2 >= half > side / 2 - 4  # it holds the ring, and no more than it must
+    half = (high + np.max(fwhm) / 2 + 0.25) / pixel_scale + tolerance
+    assert side / 2 >= half > side / 2 - 1  # it holds the ring, and no more than it must
 
 
 def test_the_crop_grows_with_the_radius_and_the_seeing_and_shrinks_with_the_pixels():
@@ -73,7 +73,7 @@ def test_the_recipe_is_a_fold_ensemble_of_the_recommended_network_by_default():
     assert finder.validation is None and finder.random_state == 7
     member = finder.estimator
     assert isinstance(member, CNNClassifier)
-    assert member.image_size == lens_finder_image_size(0.263, 3.0, 1.5) == 48
+    assert member.image_size == lens_finder_image_size(0.263, 3.0, 1.5) == 38
     assert (member.arch, member.scaling, member.tta) == ("compact", "asinh", "dihedral")
     assert member.min_training_auc == 0.9 and member.retries == 2
     assert member.random_state == 7
@@ -85,8 +85,8 @@ def test_one_member_is_one_classifier_and_overrides_win():
                            image_size=64, epochs=3)
     assert isinstance(clf, CNNClassifier)
     assert clf.image_size == 64 and clf.epochs == 3
-    # without a pixel scale the crop is sized for 0.2"/px
-    assert make_lens_finder(n_members=1).image_size == lens_finder_image_size(0.2) == 52
+    # without a pixel scale the crop is sized for 0.2"/px, 3" and 1" seeing
+    assert make_lens_finder(n_members=1).image_size == lens_finder_image_size(0.2) == 44
 
 
 @pytest.mark.parametrize("n_members", [0, -2, 2.5, True, "5"])

@@ -569,8 +569,8 @@ def test_fit_recipe_trains_the_ensemble_with_the_physics_crop_and_predicts_it(
     assert printed.count("training-set ROC AUC") == 5
     ensemble = FoldEnsembleClassifier.load(out)
     assert len(ensemble.estimators_) == 5 and ensemble.validation is None
-    # (2" + 0.5" + 1") / 0.8"/px + 3 px = 7.4 -> 16 px
-    assert {member.image_size for member in ensemble.estimators_} == {16}
+    # (2" + 1" / 2 + 0.25") / 0.8"/px + 3 px = 6.4 -> 14 px
+    assert {member.image_size for member in ensemble.estimators_} == {14}
     assert {member.min_training_auc for member in ensemble.estimators_} == {0.9}
     images = np.concatenate([positives, negatives])
     np.save(tmp_path / "x.npy", images)

@@ -201,6 +201,17 @@ class CNNClassifier(
         :func:`skbia.make_lens_finder` sets 0.9.
     retries : int, default=2
         How many times a fit below ``min_training_auc`` is retrained.
+    recalibrate_batch_norm : bool, default=False
+        After training, recompute every batch-normalization layer's moving
+        mean and variance for the final weights: the average of the batch
+        statistics over one more epoch of training batches (with online
+        augmentation: freshly augmented and balanced as in training), with
+        no weight update. Keras' moving averages trail the weights by about
+        100 steps, so a network trained on a few hundred images can predict
+        (inference mode) quite unlike the network that was trained; this was
+        the root cause of the lens finder's failed fits
+        (:mod:`skbia.classifier._batch_norm`).
+        :func:`skbia.make_lens_finder` sets it.
     random_state : int, numpy.random.RandomState or None, default=None
         Seeds Python, NumPy and the Keras backend while building and training:
         the same seed and data on the same machine give identical predictions.
@@ -344,6 +355,7 @@ class CNNClassifier(
         callbacks: list | None = None,
         min_training_auc: float | None = None,
         retries: int = 2,
+        recalibrate_batch_norm: bool = False,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         warm_start: bool = False,
@@ -395,6 +407,7 @@ class CNNClassifier(
         self.callbacks = callbacks
         self.min_training_auc = min_training_auc
         self.retries = retries
+        self.recalibrate_batch_norm = recalibrate_batch_norm
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start

@@ -98,6 +98,7 @@ PARAMETER_CONSTRAINTS: dict[str, list[Any]] = {
     "callbacks": [list, Mapping, keras.callbacks.Callback, None],
     "min_training_auc": [None, NumberInterval(Real, 0, 1, closed="right")],
     "retries": [NumberInterval(Integral, 0, None, closed="left")],
+    "recalibrate_batch_norm": ["boolean"],
     # scikit-learn's "random_state", without booleans
     "random_state": [
         NumberInterval(Integral, 0, 2**32 - 1, closed="both"),

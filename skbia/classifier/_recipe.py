@@ -37,6 +37,7 @@ LENS_FINDER_DEFAULTS: dict[str, Any] = {
     "learning_rate": 1e-3,
     "min_training_auc": 0.9,
     "retries": 2,
+    "recalibrate_batch_norm": True,
 }
 
 #: Online augmentation of :func:`make_lens_finder`: exact symmetries and small shifts.

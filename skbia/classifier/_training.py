@@ -17,6 +17,7 @@ from scikeras.wrappers import BaseWrapper
 from sklearn.utils.class_weight import compute_sample_weight
 
 from skbia.callbacks import StopOnNonFiniteLoss, make_callbacks
+from skbia.classifier._batch_norm import recalibrate_batch_norm
 from skbia.classifier._convergence import attempt_seed, report_attempt, training_auc
 from skbia.classifier._devices import device_scope
 from skbia.classifier._params import check_monitored, check_params
@@ -271,7 +272,30 @@ class _TrainingMixin:
             self._fit_callbacks = user_callbacks
         self.history_ = dict(self.history_)
         check_training_finite(self.history_)
+        if self.recalibrate_batch_norm:
+            self._recalibrate_batch_norm(X, training_images, initial_epoch + int(epochs))
         _check_model_finite(self.model_, training_images, len(self.history_.get("loss", ())))
+
+    def _recalibrate_batch_norm(self, data, images: np.ndarray, next_epoch: int) -> None:
+        """Recompute the batch-norm statistics for the final weights from one more epoch.
+
+        With online augmentation the batches are one more epoch of the same
+        dataset (fresh transforms, the same class balance); otherwise the
+        training images in batches of ``batch_size``, shuffled when
+        ``shuffle`` is set.
+        """
+        with device_scope(self):
+            if hasattr(data, "get_batch"):
+                batches = (data.get_batch(i, epoch=next_epoch)[0] for i in range(len(data)))
+            else:
+                step = len(images) if self.batch_size in (None, -1) else int(self.batch_size)
+                order = np.arange(len(images))
+                if self.shuffle:
+                    seed = getattr(self, "_training_seed", None)
+                    order = np.random.default_rng(seed).permutation(len(images))
+                batches = (images[order[start:start + step]]
+                           for start in range(0, len(images), step))
+            recalibrate_batch_norm(self.model_, batches)
 
 
     def _online_dataset(self, X, y, sample_weight, initial_epoch: int):

@@ -116,7 +116,7 @@ class Setting:
 
             X, y, meta = simulate(n_lenses, n_others, random_state=seed,
                                   n_jobs=_SIMULATION_JOBS, **self.kwargs)
-            brightness = np.asarray(meta["source_snr"], dtype=float)
+            brightness = np.asarray(meta["source_snr_optimal"], dtype=float)
         else:
             from skbia.datasets import make_lenses
 

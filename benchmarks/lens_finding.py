@@ -27,7 +27,7 @@ scores every test set. Rows are labelled ``trained -> tested``. Reported per row
   network did not learn its training set;
 * per kind of negative: the median score and the share above the 1%-FPR
   threshold; the ROC AUC of the lenses in each tercile of Einstein radius and of
-  source brightness (lenstronomy: the lensed source's S/N; make_lenses: its
+  source brightness (lenstronomy: the lensed source's optimal S/N; make_lenses: its
   lensed flux) against all negatives;
 * for fold ensembles: the metrics of the mean of the first k members, k = 1..K
   (how many members the averaging needs).

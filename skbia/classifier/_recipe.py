@@ -112,10 +112,11 @@ def lens_finder_image_size(
 
     and the side is ``2 * ceil(half)``. Examples: 0.2"/px with Einstein radii
     up to 3" and 0.8" seeing gives 44 px; 0.263"/px, 3" and 1.55" seeing 38
-    px; 0.1"/px, 1.6" and 0.18" 46 px. More margin costs more than it brings:
-    in the lens-finding benchmark a 52-px crop at 0.2"/px (a margin of a whole
-    FWHM and 0.5") scored lower than a 40-px one on both simulators
-    (``benchmarks/RESULTS.md``).
+    px; 0.1"/px, 1.6" and 0.18" 46 px. More margin did not pay in the
+    lens-finding benchmark at 0.2"/px: among single networks that learned
+    their training set, a 52-px crop (a margin of a whole FWHM and 0.5")
+    scored a lower test ROC AUC than a 40-px one on both simulators (see
+    ``benchmarks/RESULTS.md``, "Crop size and failed fits").
 
     Parameters
     ----------

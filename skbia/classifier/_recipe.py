@@ -11,7 +11,7 @@ if it helps on both simulators.
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 from skbia.augmentation import ImageAugmenter
@@ -244,9 +244,6 @@ def make_lens_finder(
 
     if not isinstance(n_members, Integral) or isinstance(n_members, bool) or n_members < 1:
         raise ValueError(f"n_members must be a whole number >= 1; got {n_members!r}.")
-    if pixel_scale is not None and not isinstance(pixel_scale, Real):
-        raise ValueError(f"pixel_scale must be a number of arcsec per pixel or None; got "
-                         f"{pixel_scale!r}.")
     image_size = lens_finder_image_size(
         _DEFAULT_PIXEL_SCALE if pixel_scale is None else pixel_scale,
         einstein_radius, psf_fwhm, centring_tolerance,

@@ -421,22 +421,16 @@ def set_recipe_crop(args: argparse.Namespace, config: dict[str, dict[str, Any]])
     """
     if "image_size" in config["classifier"]:
         return
-    import inspect
+    from skbia.classifier import lens_finder_image_size
 
-    from skbia.classifier import lens_finder_image_size, make_lens_finder
-
-    defaults = {name: parameter.default for name, parameter
-                in inspect.signature(make_lens_finder).parameters.items()}
-    pixel_scale = getattr(args, "pixel_scale", None)
-    radius = getattr(args, "einstein_radius", None)
-    radius = max(radius) if radius else defaults["einstein_radius"]
-    fwhm = getattr(args, "psf_fwhm", None)
-    fwhm = max(fwhm) if fwhm else defaults["psf_fwhm"]
-    if pixel_scale is None:
-        config["classifier"]["image_size"] = make_lens_finder(
-            einstein_radius=radius, psf_fwhm=fwhm, n_members=1).image_size
-    else:
-        config["classifier"]["image_size"] = lens_finder_image_size(pixel_scale, radius, fwhm)
+    camera = {}  # what is not given keeps the recipe's default (0.2"/px, 3", 1")
+    if getattr(args, "pixel_scale", None) is not None:
+        camera["pixel_scale"] = args.pixel_scale
+    if getattr(args, "einstein_radius", None):
+        camera["einstein_radius"] = max(args.einstein_radius)
+    if getattr(args, "psf_fwhm", None):
+        camera["psf_fwhm"] = max(args.psf_fwhm)
+    config["classifier"]["image_size"] = lens_finder_image_size(**camera)
 
 
 def _same_file(first: Any, second: Any) -> bool:

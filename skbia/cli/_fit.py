@@ -38,11 +38,11 @@ def run_fit(args: argparse.Namespace) -> int:
         0 on success.
     """
     config = gather_config(args, FIT_SECTIONS)
-    _check_arguments(args)
     n_members = ensemble_size(args)
+    _check_arguments(args, n_members)
     output = check_output(args.output, ensemble=n_members is not None,
                           overwrite=args.overwrite, recipe=getattr(args, "recipe", None))
-    plots = _check_history_plots(args)
+    plots = _check_history_plots(args, n_members)
     X, y = load_training_data(args)
     check_crop(config["classifier"].get("image_size"), X.shape, "classifier.image_size")
     if "injector" in config:
@@ -75,7 +75,7 @@ def run_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_arguments(args: argparse.Namespace) -> None:
+def _check_arguments(args: argparse.Namespace, n_members: int | None) -> None:
     if not 0.0 <= args.validation_fraction < 1.0:
         raise ValueError(
             f"--validation-fraction must be in [0, 1); got {args.validation_fraction}."
@@ -84,11 +84,11 @@ def _check_arguments(args: argparse.Namespace) -> None:
         if args.ensemble < 1:
             raise ValueError(f"--ensemble must be at least 1 (1: one network, K >= 2: K "
                              f"members, one per fold); got {args.ensemble}.")
-        if args.ensemble > 1 and args.validation_fraction > 0:
-            raise ValueError(
-                "--validation-fraction does not apply to --ensemble: each member is validated "
-                "on its own held-out fold."
-            )
+    if n_members is not None and args.validation_fraction > 0:
+        raise ValueError(
+            "--validation-fraction does not apply to an ensemble (--ensemble, or the "
+            "lens-finder recipe's 5 members): each member has its own held-out fold."
+        )
 
 
 def ensemble_size(args: argparse.Namespace) -> int | None:
@@ -205,9 +205,9 @@ def check_output(path: str | Path, *, ensemble: bool, overwrite: bool,
                              overwrite=overwrite, ignore_case=False)
 
 
-def _check_history_plots(args: argparse.Namespace) -> list[Path]:
+def _check_history_plots(args: argparse.Namespace, n_members: int | None) -> list[Path]:
     """Check every file ``--history-plot`` will write (suffix, folder, overwrite policy)."""
-    paths = history_plot_paths(args.history_plot, args.ensemble)
+    paths = history_plot_paths(args.history_plot, n_members)
     for plot in paths:
         check_output_file(plot, flag="--history-plot", suffixes=PLOT_SUFFIXES,
                           overwrite=args.overwrite)

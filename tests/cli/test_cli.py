@@ -407,6 +407,8 @@ def test_debug_raises_instead_of_one_line(tmp_path, capsys):
          "the lens-finder recipe trains an ensemble of 5 networks"),
         (["--ensemble", "3", "--validation-fraction", "0.2"], "model_dir",
          "--validation-fraction does not apply"),
+        (["--recipe", "lens-finder", "--validation-fraction", "0.2"], "model_dir",
+         "--validation-fraction does not apply to an ensemble"),
         ([], "model.h5", "must end in '.keras'"),
         ([], "busy", "is a folder"),
         (["--history-plot", "missing/h.png"], "m.keras", "--history-plot: the folder"),
